@@ -1,0 +1,93 @@
+"""The `entrega` command: run the embedded stack, or the demo on it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    help="Entrega on this machine: the embedded AWS stack, its API and the demo.",
+    no_args_is_help=True,
+)
+
+
+def _quiet(verbose: bool) -> None:
+    """Handlers log one JSON line per step; the demo and serve show them only when asked."""
+    level = "INFO" if verbose else "CRITICAL"
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", level)
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+
+
+@app.command()
+def serve(
+    port: int = typer.Option(8000, help="Port for the API on 127.0.0.1."),
+    faults: str = typer.Option(
+        "", help="Faults to inject, e.g. 'ConfirmOrder' or 'ChargePayment:DependencyUnavailable:2'."
+    ),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Show the handlers' structured logs."
+    ),
+) -> None:
+    """Run the embedded stack and serve every service's API until stopped."""
+    _quiet(verbose)
+    from entrega_local.stack import EmbeddedStack
+
+    console = Console()
+    with EmbeddedStack.started(port=port, faults=faults) as stack:
+        console.print(
+            f"Entrega is serving on [bold]{stack.url}[/] (AWS emulator at {stack.emulator_url})"
+        )
+        console.print(f"  try: curl {stack.url}/catalog")
+        console.print("Press Ctrl+C to stop.")
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            while not stop.is_set():
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+
+
+@app.command()
+def demo(
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the summary as JSON instead of tables."
+    ),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Show the handlers' structured logs."
+    ),
+) -> None:
+    """Place the demo's orders over HTTP on a fresh embedded stack and show how each ended."""
+    _quiet(verbose)
+    from entrega_local.demo import Demo, show
+    from entrega_local.stack import EmbeddedStack
+
+    console = Console()
+    started = time.monotonic()
+    with EmbeddedStack.started() as stack:
+        if not as_json:
+            console.print(f"Embedded stack up in {time.monotonic() - started:.1f}s at {stack.url}")
+        outcomes = Demo(stack).run()
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "scenarios": [o.to_json() for o in outcomes],
+                    "passed": all(o.passed for o in outcomes),
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    else:
+        show(outcomes, console)
+        console.print(f"Done in {time.monotonic() - started:.1f}s.")
+    sys.exit(0 if all(outcome.passed for outcome in outcomes) else 1)

@@ -1,0 +1,315 @@
+"""Creating a SAM stack's resources in the emulator, from its template.yaml alone.
+
+This plays the part of `sam deploy` for the embedded stack: it reads the template,
+resolves parameters (SSM-typed ones from the emulator's Parameter Store, which earlier
+stacks wrote), applies Globals, and creates each resource with the service's own API call.
+Functions are registered with the LambdaRuntime, API events become gateway routes and
+EventBridgeRule events become rules with Lambda targets.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from entrega_local.lambdas import ACCOUNT, REGION, Function, LambdaRuntime
+from entrega_local.templates import PSEUDO, TemplateError, load, resolve
+
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/entrega-local-lambda"
+# Resource types the embedded stack has no use for: permissions and alarms only matter on AWS.
+IGNORED_TYPES = {
+    "AWS::IAM::Role",
+    "AWS::IAM::Policy",
+    "AWS::Lambda::Permission",
+    "AWS::CloudWatch::Alarm",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    function: str
+
+
+@dataclass
+class DeployedStack:
+    name: str
+    outputs: dict[str, str] = field(default_factory=dict)
+    physical: dict[str, str] = field(default_factory=dict)
+    routes: list[Route] = field(default_factory=list)
+
+
+class Deployer:
+    def __init__(self, runtime: LambdaRuntime, environment: dict[str, str]) -> None:
+        self.runtime = runtime
+        self.environment = environment
+        self._clients: dict[str, Any] = {}
+        self._role_created = False
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            session: Any = boto3.session.Session()
+            self._clients[service] = session.client(service, region_name=REGION)
+        return self._clients[service]
+
+    def deploy(
+        self, stack_name: str, template_path: Path, overrides: dict[str, str] | None = None
+    ) -> DeployedStack:
+        template = load(template_path)
+        stack = DeployedStack(stack_name)
+        parameters = self._parameters(template.get("Parameters", {}), overrides or {})
+        resources: dict[str, dict[str, Any]] = template.get("Resources", {})
+        globals_ = template.get("Globals", {}).get("Function", {})
+        pending = dict(resources)
+
+        def ref(name: str) -> Any:
+            if name in parameters:
+                return parameters[name]
+            if name in PSEUDO:
+                return PSEUDO[name]
+            if name == "AWS::Region":
+                return REGION
+            if name == "AWS::AccountId":
+                return ACCOUNT
+            if name == "AWS::StackName":
+                return stack_name
+            if name == "ServerlessRestApi":
+                return "entrega-local"  # SAM's implicit API; the gateway serves its routes
+            if name not in resources:
+                raise TemplateError(f"{template_path}: Ref to unknown {name}")
+            create(name)
+            return stack.physical[name]
+
+        def get_att(logical: str, attribute: str) -> Any:
+            create(logical)
+            return self._attribute(resources[logical]["Type"], stack.physical[logical], attribute)
+
+        def create(logical: str) -> None:
+            if logical in stack.physical or logical not in pending:
+                return
+            definition = pending.pop(logical)
+            kind = definition["Type"]
+            properties = definition.get("Properties", {})
+            if kind == "AWS::Serverless::Function":
+                properties = _merge_globals(globals_, properties)
+            resolved = resolve(properties, ref, get_att)
+            stack.physical[logical] = self._create(
+                kind, logical, resolved, stack, template_path.parent
+            )
+
+        for logical in list(resources):
+            create(logical)
+        for name, output in template.get("Outputs", {}).items():
+            stack.outputs[name] = str(resolve(output["Value"], ref, get_att))
+        return stack
+
+    def _parameters(self, declared: dict[str, Any], overrides: dict[str, str]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, spec in declared.items():
+            value = overrides.get(name, spec.get("Default"))
+            if value is None:
+                raise TemplateError(f"parameter {name} has no value")
+            if str(spec.get("Type", "")).startswith("AWS::SSM::Parameter::Value"):
+                value = self.client("ssm").get_parameter(Name=value)["Parameter"]["Value"]
+            values[name] = value
+        return values
+
+    def _attribute(self, kind: str, physical: str, attribute: str) -> str:
+        if kind in ("AWS::Serverless::Function", "AWS::Lambda::Function") and attribute == "Arn":
+            return self.runtime.find(physical).arn
+        if kind == "AWS::DynamoDB::Table" and attribute == "Arn":
+            return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{physical}"
+        if kind == "AWS::Events::EventBus" and attribute in ("Arn", "Name"):
+            return (
+                physical
+                if attribute == "Name"
+                else f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{physical}"
+            )
+        if kind == "AWS::Serverless::StateMachine" and attribute == "Name":
+            return physical.rsplit(":", 1)[-1]
+        if kind == "AWS::Logs::LogGroup" and attribute == "Arn":
+            return f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{physical}:*"
+        if kind == "AWS::SQS::Queue" and attribute == "Arn":
+            return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{physical.rsplit('/', 1)[-1]}"
+        raise TemplateError(f"Fn::GetAtt {attribute} of {kind} is not supported")
+
+    def _create(
+        self, kind: str, logical: str, props: dict[str, Any], stack: DeployedStack, folder: Path
+    ) -> str:
+        name = f"{stack.name}-{logical}"[:64]
+        if kind in IGNORED_TYPES:
+            return name
+        if kind == "AWS::DynamoDB::Table":
+            return self._table(props.get("TableName", name), props)
+        if kind == "AWS::Events::EventBus":
+            self.client("events").create_event_bus(Name=props["Name"])
+            return str(props["Name"])
+        if kind == "AWS::SSM::Parameter":
+            self.client("ssm").put_parameter(
+                Name=props["Name"], Value=str(props["Value"]), Type="String", Overwrite=True
+            )
+            return str(props["Name"])
+        if kind == "AWS::SES::EmailIdentity":
+            self.client("ses").verify_email_identity(EmailAddress=props["EmailIdentity"])
+            return str(props["EmailIdentity"])
+        if kind == "AWS::Logs::LogGroup":
+            self.client("logs").create_log_group(logGroupName=props.get("LogGroupName", name))
+            return str(props.get("LogGroupName", name))
+        if kind == "AWS::SQS::Queue":
+            return str(
+                self.client("sqs").create_queue(QueueName=props.get("QueueName", name))["QueueUrl"]
+            )
+        if kind == "AWS::Serverless::Function":
+            return self._function(props.get("FunctionName", name), logical, props, stack)
+        if kind == "AWS::Serverless::StateMachine":
+            return self._state_machine(props.get("Name", name), props, folder)
+        raise TemplateError(
+            f"{logical}: resource type {kind} is not supported by the embedded stack"
+        )
+
+    def _table(self, name: str, props: dict[str, Any]) -> str:
+        arguments: dict[str, Any] = {
+            "TableName": name,
+            "KeySchema": props["KeySchema"],
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+        }
+        if props.get("GlobalSecondaryIndexes"):
+            arguments["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        client = self.client("dynamodb")
+        client.create_table(**arguments)
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl and ttl.get("Enabled"):
+            client.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+        return name
+
+    def _ensure_role(self) -> None:
+        if self._role_created:
+            return
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+        try:
+            self.client("iam").create_role(
+                RoleName=ROLE_ARN.rsplit("/", 1)[-1], AssumeRolePolicyDocument=json.dumps(trust)
+            )
+        except self.client("iam").exceptions.EntityAlreadyExistsException:
+            pass
+        self._role_created = True
+
+    def _function(
+        self, name: str, logical: str, props: dict[str, Any], stack: DeployedStack
+    ) -> str:
+        self._ensure_role()
+        variables = {
+            key: str(value)
+            for key, value in props.get("Environment", {}).get("Variables", {}).items()
+        }
+        self._export_environment(name, variables)
+        self.client("lambda").create_function(
+            FunctionName=name,
+            Runtime=props.get("Runtime", "python3.11"),
+            Role=ROLE_ARN,
+            Handler=props["Handler"],
+            Code={"ZipFile": _placeholder_zip()},
+            Timeout=int(props.get("Timeout", 30)),
+            MemorySize=int(props.get("MemorySize", 256)),
+            Environment={"Variables": variables},
+        )
+        function = Function(
+            name,
+            logical,
+            props["Handler"],
+            int(props.get("Timeout", 30)),
+            int(props.get("MemorySize", 256)),
+        )
+        self.runtime.register(function)
+        for event in props.get("Events", {}).values():
+            self._function_event(function, event, stack)
+        return name
+
+    def _export_environment(self, function: str, variables: dict[str, str]) -> None:
+        """Handlers share this process, so two functions setting one variable must agree on it."""
+        for key, value in variables.items():
+            known = self.environment.get(key)
+            if known is not None and known != value:
+                raise TemplateError(
+                    f"{function} sets {key}={value!r} but another function set {known!r}"
+                )
+            self.environment[key] = value
+            os.environ[key] = value
+
+    def _function_event(
+        self, function: Function, event: dict[str, Any], stack: DeployedStack
+    ) -> None:
+        kind, props = event["Type"], event.get("Properties", {})
+        if kind == "Api":
+            stack.routes.append(Route(props["Method"].upper(), props["Path"], function.name))
+        elif kind == "EventBridgeRule":
+            bus = props.get("EventBusName", "default")
+            rule = f"{function.name}-rule"[:64]
+            events = self.client("events")
+            events.put_rule(
+                Name=rule,
+                EventBusName=bus,
+                EventPattern=json.dumps(props["Pattern"]),
+                State="ENABLED",
+            )
+            target: dict[str, Any] = {"Id": "function", "Arn": function.arn}
+            if "Input" in props:
+                target["Input"] = props["Input"]
+            if "InputPath" in props:
+                target["InputPath"] = props["InputPath"]
+            events.put_targets(Rule=rule, EventBusName=bus, Targets=[target])
+        else:
+            raise TemplateError(
+                f"{function.logical_id}: event type {kind} is not supported by the embedded stack"
+            )
+
+    def _state_machine(self, name: str, props: dict[str, Any], folder: Path) -> str:
+        definition = (folder / props["DefinitionUri"]).read_text("utf-8")
+        for key, value in props.get("DefinitionSubstitutions", {}).items():
+            definition = definition.replace("${" + key + "}", str(value))
+        if "${" in definition:
+            raise TemplateError(
+                f"{name}: DefinitionSubstitutions leave {definition[definition.index('${') :][:40]}"
+            )
+        response = self.client("stepfunctions").create_state_machine(
+            name=name, definition=definition, roleArn=ROLE_ARN, type=props.get("Type", "STANDARD")
+        )
+        return str(response["stateMachineArn"])
+
+
+def _placeholder_zip() -> bytes:
+    """Code for moto's Lambda record; the runtime runs the Handler from this checkout instead."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "# the embedded stack runs handlers in-process\n")
+    return buffer.getvalue()
+
+
+def _merge_globals(globals_: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
+    """SAM's Globals: the function's own properties win, environment variables are merged."""
+    merged = {**globals_, **properties}
+    variables = {
+        **globals_.get("Environment", {}).get("Variables", {}),
+        **properties.get("Environment", {}).get("Variables", {}),
+    }
+    if variables:
+        merged["Environment"] = {"Variables": variables}
+    return merged

@@ -1,0 +1,175 @@
+"""API Gateway for the embedded stack: HTTP on 127.0.0.1, turned into REST proxy events.
+
+Routes come from the `Api` events in the services' templates. Each request becomes the
+event API Gateway's Lambda proxy integration sends (version 1.0), and the function's
+answer (statusCode, headers, body) becomes the HTTP response.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from entrega_local.deploy import Route
+from entrega_local.lambdas import LambdaRuntime
+
+STAGE = "local"
+MAX_BODY_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class CompiledRoute:
+    route: Route
+    pattern: re.Pattern[str]
+
+    @classmethod
+    def of(cls, route: Route) -> CompiledRoute:
+        regex = re.sub(r"\{([a-zA-Z_]+)\+?\}", r"(?P<\1>[^/]+)", route.path)
+        return cls(route, re.compile(f"^{regex}$"))
+
+
+class Gateway:
+    def __init__(self, runtime: LambdaRuntime, routes: list[Route], port: int) -> None:
+        self.runtime = runtime
+        self.routes = [CompiledRoute.of(route) for route in routes]
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="gateway", daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def match(self, method: str, path: str) -> tuple[CompiledRoute, dict[str, str]] | None:
+        for compiled in self.routes:
+            found = compiled.pattern.match(path)
+            if found and compiled.route.method in (method, "ANY"):
+                return compiled, found.groupdict()
+        return None
+
+    def handle(
+        self, method: str, target: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        parts = urlsplit(target)
+        matched = self.match(method, parts.path)
+        if matched is None:
+            problem = {
+                "type": "about:blank",
+                "title": "no route for this method and path",
+                "status": 404,
+                "code": "NOT_FOUND",
+            }
+            return 404, {"Content-Type": "application/problem+json"}, json.dumps(problem).encode()
+        compiled, path_parameters = matched
+        event = _proxy_event(
+            method, parts.path, parts.query, headers, body, compiled.route.path, path_parameters
+        )
+        result, failed = self.runtime.invoke(compiled.route.function, event)
+        if failed or not isinstance(result, dict) or "statusCode" not in result:
+            # What API Gateway answers when the integration itself breaks.
+            return (
+                502,
+                {"Content-Type": "application/json"},
+                b'{"message": "Internal server error"}',
+            )
+        return _http_response(result)
+
+
+def _proxy_event(
+    method: str,
+    path: str,
+    query: str,
+    headers: dict[str, str],
+    body: bytes,
+    resource: str,
+    path_parameters: dict[str, str],
+) -> dict[str, Any]:
+    parsed = parse_qs(query, keep_blank_values=True)
+    text = body.decode("utf-8", errors="replace") if body else None
+    return {
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {key: [value] for key, value in headers.items()},
+        "queryStringParameters": {key: values[-1] for key, values in parsed.items()} or None,
+        "multiValueQueryStringParameters": parsed or None,
+        "pathParameters": path_parameters or None,
+        "stageVariables": None,
+        "body": text,
+        "isBase64Encoded": False,
+        "requestContext": {
+            "resourcePath": resource,
+            "httpMethod": method,
+            "path": f"/{STAGE}{path}",
+            "stage": STAGE,
+            "requestId": str(uuid.uuid4()),
+            "requestTimeEpoch": int(time.time() * 1000),
+            "identity": {"sourceIp": "127.0.0.1", "userAgent": headers.get("User-Agent", "")},
+            "accountId": "123456789012",
+            "apiId": "entrega-local",
+        },
+    }
+
+
+def _http_response(result: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
+    headers = {str(key): str(value) for key, value in (result.get("headers") or {}).items()}
+    for key, values in (result.get("multiValueHeaders") or {}).items():
+        headers[str(key)] = ", ".join(str(value) for value in values)
+    body = result.get("body") or ""
+    raw = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
+    return int(result["statusCode"]), headers, raw
+
+
+def _handler_for(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BODY_BYTES:
+                self._reply(
+                    413, {"Content-Type": "application/json"}, b'{"message": "Request Too Long"}'
+                )
+                self.close_connection = True
+                return
+            body = self.rfile.read(length) if length else b""
+            headers = dict(self.headers.items())
+            status, response_headers, payload = gateway.handle(
+                self.command, self.path, headers, body
+            )
+            self._reply(status, response_headers, payload)
+
+        def _reply(self, status: int, headers: dict[str, str], payload: bytes) -> None:
+            self.send_response(status)
+            for key, value in headers.items():
+                if key.lower() != "content-length":
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    return Handler

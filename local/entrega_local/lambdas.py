@@ -1,0 +1,161 @@
+"""Runs Lambda handlers in this process, as the Lambda service would run them.
+
+A function is its `Handler` string from the template (`intake.handlers.api`); invoking it
+imports the module once, builds a Lambda context, calls the handler and turns a raised
+exception into the runtime's error payload (errorType, errorMessage, stackTrace), which is
+what Step Functions matches in Retry and Catch. Asynchronous invocations (EventBridge
+targets, `InvocationType=Event`) go to a small worker pool and are retried twice, as
+Lambda retries asynchronous events, with short delays instead of minutes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from entrega_local.faults import Faults
+
+ASYNC_RETRY_DELAYS = (0.5, 2.0)
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    logical_id: str
+    handler: str
+    timeout: int = 30
+    memory: int = 256
+
+    @property
+    def task(self) -> str:
+        return self.logical_id.removesuffix("Function")
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.name}"
+
+
+class LambdaContext:
+    """The attributes of the Lambda context object that handlers and Powertools read."""
+
+    def __init__(self, function: Function) -> None:
+        self.function_name = function.name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = function.arn
+        self.memory_limit_in_mb = function.memory
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function.name}"
+        self.log_stream_name = time.strftime("%Y/%m/%d/[$LATEST]") + uuid.uuid4().hex
+        self._deadline = time.monotonic() + function.timeout
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+@dataclass
+class DeadLetter:
+    function: str
+    event: Any
+    error: dict[str, Any]
+
+
+@dataclass
+class Invocations:
+    """Counts per function, read by tests and benchmarks."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, name: str) -> None:
+        with self.lock:
+            self.counts[name] = self.counts.get(name, 0) + 1
+
+
+class LambdaRuntime:
+    def __init__(self, faults: Faults) -> None:
+        self.faults = faults
+        self.functions: dict[str, Function] = {}
+        self.dead_letters: list[DeadLetter] = []
+        self.invocations = Invocations()
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lambda-async")
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    def register(self, function: Function) -> None:
+        self.functions[function.name] = function
+
+    def find(self, name_or_arn: str) -> Function:
+        name = name_or_arn.rsplit(":", 1)[-1] if name_or_arn.startswith("arn:") else name_or_arn
+        return self.functions[name]
+
+    def invoke(self, name_or_arn: str, event: Any) -> tuple[Any, bool]:
+        """Run the function; return (result or error payload, whether it failed)."""
+        function = self.find(name_or_arn)
+        self.invocations.add(function.name)
+        try:
+            self.faults.check(function.task, event)
+            return _load(function.handler)(event, LambdaContext(function)), False
+        except Exception as error:  # noqa: BLE001 - reported as Lambda reports it, never swallowed
+            return _error_payload(error), True
+
+    def invoke_async(self, name_or_arn: str, event: Any) -> None:
+        """Queue an event invocation; it is retried twice and then dead-lettered."""
+        with self._idle:
+            self._pending += 1
+        self._pool.submit(self._run_with_retries, name_or_arn, event)
+
+    def _run_with_retries(self, name_or_arn: str, event: Any) -> None:
+        try:
+            for delay in (*ASYNC_RETRY_DELAYS, None):
+                result, failed = self.invoke(name_or_arn, event)
+                if not failed:
+                    return
+                if delay is None:
+                    self.dead_letters.append(DeadLetter(name_or_arn, event, result))
+                    return
+                time.sleep(delay)
+        finally:
+            with self._idle:
+                self._pending -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no asynchronous invocation is queued or running."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+_modules_lock = threading.Lock()
+
+
+def _load(handler: str) -> Callable[[Any, Any], Any]:
+    module_name, _, attribute = handler.rpartition(".")
+    with _modules_lock:
+        module = importlib.import_module(module_name)
+    return getattr(module, attribute)  # type: ignore[no-any-return]
+
+
+def _error_payload(error: BaseException) -> dict[str, Any]:
+    return {
+        "errorMessage": str(error),
+        "errorType": type(error).__name__,
+        "requestId": str(uuid.uuid4()),
+        "stackTrace": traceback.format_tb(error.__traceback__),
+    }
+
+
+def encode(result: Any) -> bytes:
+    return json.dumps(result).encode()

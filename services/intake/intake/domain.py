@@ -1,0 +1,236 @@
+"""Intake's rules: accepting an order, and moving it along its allowed statuses.
+
+No AWS here: the catalog, the order store, the saga and the bus are ports passed in.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol, TypeGuard
+
+from pydantic import ValidationError
+
+from entrega_contracts.errors import FieldError, reason_from_task_error
+from intake.errors import InvalidTransition, OrderInvalid, OrderNotFound
+from intake.models import Order, PlaceOrderRequest, Status, TimelineEntry
+
+ALLOWED: dict[Status, frozenset[Status]] = {
+    Status.PLACED: frozenset({Status.CONFIRMED, Status.REJECTED, Status.FAILED, Status.CANCELLED}),
+    Status.CONFIRMED: frozenset({Status.PREPARING, Status.CANCELLED}),
+    Status.PREPARING: frozenset({Status.OUT_FOR_DELIVERY, Status.CANCELLED}),
+    Status.OUT_FOR_DELIVERY: frozenset({Status.DELIVERED}),
+    Status.DELIVERED: frozenset(),
+    Status.REJECTED: frozenset(),
+    Status.FAILED: frozenset(),
+    Status.CANCELLED: frozenset(),
+}
+TERMINAL = frozenset(status for status, nexts in ALLOWED.items() if not nexts)
+
+
+class Catalog(Protocol):
+    def price(
+        self, order_id: str, items: list[Any]
+    ) -> tuple[dict[str, Any] | None, list[FieldError]]:
+        """Price the lines from the catalog: (lines and total, []) or (None, what is wrong)."""
+        ...
+
+
+class OrderStore(Protocol):
+    def create(self, order: Order) -> Order:
+        """Store a new order, or return the one already stored under its id."""
+        ...
+
+    def get(self, order_id: str) -> Order | None: ...
+
+    def transition(self, order: Order, entry: TimelineEntry, changes: dict[str, Any]) -> Order:
+        """Write the new status only if the stored order still has `order`'s status and version."""
+        ...
+
+
+class Saga(Protocol):
+    def start(self, order: Order) -> None: ...
+
+
+class Bus(Protocol):
+    def order_placed(self, order: Order) -> None:
+        """Announce OrderPlaced and the first OrderStatusChanged (PLACED) together."""
+        ...
+
+    def status_changed(self, order: Order, previous: Status | None) -> None: ...
+
+
+def order_id_for(idempotency_key: str) -> str:
+    """The order id that an idempotency key always maps to, so a retried request finds its order."""
+    digest = hashlib.sha256(f"order:{idempotency_key}".encode()).digest()
+    return "ord_" + base64.b32encode(digest).decode().lower()[:26]
+
+
+def request_hash(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def parse_request(body: dict[str, Any]) -> tuple[PlaceOrderRequest | None, list[FieldError]]:
+    try:
+        return PlaceOrderRequest.model_validate(body), []
+    except ValidationError as invalid:
+        return None, [field_error(error) for error in invalid.errors()]
+
+
+def field_error(error: Any) -> FieldError:
+    """A pydantic error as the customer reads it, with a path like `items[0].quantity`."""
+    path = ""
+    for part in error["loc"]:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    message = str(error["msg"])
+    if error["type"] == "missing":
+        message = "this field is required"
+    elif error["type"] == "extra_forbidden":
+        message = "this field is not part of an order"
+    elif message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+        if ": " in message and not path.endswith(message.split(": ", 1)[0]):
+            field, message = message.split(": ", 1)
+            path = f"{path}.{field}" if path else field
+    return FieldError(path, message, str(error["type"]))
+
+
+def place_order(
+    body: dict[str, Any],
+    idempotency_key: str,
+    now: datetime,
+    catalog: Catalog,
+    store: OrderStore,
+    saga: Saga,
+    bus: Bus,
+) -> Order:
+    """Accept an order and start its saga, or reject it with every bad field and store nothing.
+
+    Safe to call again with the same key: the order id comes from the key, the stored order
+    is found instead of written twice, and the events and the saga start are repeated,
+    which their consumers and the saga's steps absorb.
+    """
+    order_id = order_id_for(idempotency_key)
+    request, errors = parse_request(body)
+    items = body.get("items")
+    priced, line_errors = (
+        catalog.price(order_id, items) if _lines_worth_pricing(items) else (None, [])
+    )
+    errors = _merge(errors, line_errors)
+
+    if errors or request is None or priced is None:
+        raise OrderInvalid("the order has invalid fields", errors)
+
+    order = store.create(_new_order(order_id, request, priced, now, request_hash(body)))
+    bus.order_placed(order)
+    saga.start(order)
+    return order
+
+
+def _lines_worth_pricing(items: Any) -> TypeGuard[list[Any]]:
+    return isinstance(items, list) and 0 < len(items) <= 50
+
+
+def _merge(first: list[FieldError], second: list[FieldError]) -> list[FieldError]:
+    seen = {error.field for error in first}
+    return first + [error for error in second if error.field not in seen]
+
+
+def _new_order(
+    order_id: str, request: PlaceOrderRequest, priced: dict[str, Any], now: datetime, digest: str
+) -> Order:
+    return Order(
+        order_id=order_id,
+        status=Status.PLACED,
+        placed_at=now,
+        customer=request.customer,
+        delivery_address=request.delivery_address,
+        payment_method=request.payment,
+        notes=request.notes,
+        lines=priced["lines"],
+        total=priced["total"],
+        timeline=[TimelineEntry(status=Status.PLACED, at=now)],
+        request_hash=digest,
+    )
+
+
+def get_order(order_id: str, store: OrderStore) -> Order:
+    order = store.get(order_id)
+    if order is None:
+        raise OrderNotFound("no order with this id")
+    return order
+
+
+def move(
+    order_id: str,
+    target: Status,
+    now: datetime,
+    store: OrderStore,
+    bus: Bus,
+    reason: dict[str, Any] | None = None,
+    changes: Callable[[Order], dict[str, Any]] | None = None,
+) -> Order:
+    """Move an order to `target` if the transition table allows it, record it, and announce it.
+
+    Asking again for the status the order is already in changes nothing and announces it
+    again, so a retried step or request that failed after its write still gets its event out.
+    """
+    order = get_order(order_id, store)
+    if order.status is target:
+        bus.status_changed(order, _previous(order))
+        return order
+    if target not in ALLOWED[order.status]:
+        raise InvalidTransition(
+            f"an order that is {order.status.value} cannot become {target.value}"
+        )
+
+    entry = TimelineEntry(status=target, at=now, reason=reason)
+    moved = store.transition(order, entry, changes(order) if changes else {})
+    bus.status_changed(moved, order.status)
+    return moved
+
+
+def _previous(order: Order) -> Status | None:
+    return order.timeline[-2].status if len(order.timeline) > 1 else None
+
+
+def confirm(saga_result: dict[str, Any], now: datetime, store: OrderStore, bus: Bus) -> Order:
+    """Record what the saga learnt (the charge, the insight) as the order becomes CONFIRMED."""
+    charge, insights = saga_result["charge"], saga_result["insights"]
+
+    def recorded(order: Order) -> dict[str, Any]:
+        return {
+            "lines": saga_result["order"]["lines"],
+            "total": saga_result["order"]["total"],
+            "payment": {"status": "CAPTURED", **charge},
+            "suggestions": insights.get("suggestions", []),
+            "eta_minutes": insights.get("eta_minutes"),
+            "personal_line": insights.get("personal_line"),
+            "priority": insights.get("priority"),
+        }
+
+    return move(saga_result["order_id"], Status.CONFIRMED, now, store, bus, changes=recorded)
+
+
+def record_outcome(request: dict[str, Any], now: datetime, store: OrderStore, bus: Bus) -> Order:
+    """End an order REJECTED or FAILED with the reason the failing step gave."""
+    reason = reason_from_task_error(request["error"]).to_json()
+    refund = request.get("refund") or {}
+
+    def recorded(order: Order) -> dict[str, Any]:
+        if refund.get("status") != "REFUNDED":
+            return {}
+        return {"payment": {**(order.payment or {}), "status": "REFUNDED", "refund": refund}}
+
+    return move(
+        request["order_id"],
+        Status(request["status"]),
+        now,
+        store,
+        bus,
+        reason=reason,
+        changes=recorded,
+    )

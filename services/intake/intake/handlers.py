@@ -1,0 +1,182 @@
+"""Intake's Lambda entry points: the orders API, the saga's status tasks, the notification log."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from entrega_contracts.events import parse_detail
+from intake import domain, views
+from intake.adapters import EventBus, LambdaCatalog, StepFunctionsSaga, run_once
+from intake.errors import IdempotencyKeyMissing, IntakeError, MalformedRequest
+from intake.models import ProgressRequest, Status
+from intake.store import DynamoOrders
+
+logger = Logger(service="intake")
+tracer = Tracer(service="intake")
+metrics = Metrics(namespace="Entrega", service="intake")
+app = APIGatewayRestResolver()
+
+MAX_KEY_LENGTH = 255
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _problem(
+    status: int, code: str, title: str, errors: list[dict[str, str]] | None = None
+) -> Response[str]:
+    body = {
+        "type": f"https://entrega.dev/problems/{code.lower().replace('_', '-')}",
+        "title": title,
+        "status": status,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = errors
+    return Response(
+        status_code=status,
+        content_type="application/problem+json",
+        body=json.dumps(body, ensure_ascii=False),
+    )
+
+
+@app.exception_handler(IntakeError)
+def _intake_error(error: IntakeError) -> Response[str]:
+    if error.http_status >= 500:
+        logger.warning("dependency unavailable", extra={"code": error.code})
+    return _problem(
+        error.http_status, error.code, error.message, [asdict(detail) for detail in error.details]
+    )
+
+
+@app.not_found
+def _no_route(error: NotFoundError) -> Response[str]:
+    return _problem(404, "NOT_FOUND", "there is nothing at this path")
+
+
+def _json_object() -> dict[str, Any]:
+    try:
+        body = json.loads(app.current_event.body or "")
+    except ValueError:
+        raise MalformedRequest("the body must be a JSON object") from None
+    if not isinstance(body, dict):
+        raise MalformedRequest("the body must be a JSON object")
+    return body
+
+
+@app.post("/orders")
+def place_order() -> Response[str]:
+    key = (
+        app.current_event.get_header_value(
+            "Idempotency-Key", default_value="", case_sensitive=False
+        )
+        or ""
+    )
+    if not key.strip() or len(key) > MAX_KEY_LENGTH:
+        raise IdempotencyKeyMissing(
+            f"send an Idempotency-Key header of 1 to {MAX_KEY_LENGTH} characters"
+        )
+    body = _json_object()
+
+    def work() -> dict[str, Any]:
+        order = domain.place_order(
+            body, key, _now(), LambdaCatalog(), DynamoOrders(), StepFunctionsSaga(), EventBus()
+        )
+        logger.info("order placed", extra={"order_id": order.order_id, "lines": len(order.lines)})
+        metrics.add_metric(name="OrdersPlaced", unit=MetricUnit.Count, value=1)
+        return {"order_id": order.order_id, "status": order.status.value}
+
+    placed = run_once(key.strip(), body, app.lambda_context, work)
+    location = f"/orders/{placed['order_id']}"
+    return Response(
+        status_code=202,
+        content_type="application/json",
+        body=json.dumps({**placed, "url": location}),
+        headers={"Location": location},
+    )
+
+
+@app.get("/orders/<order_id>")
+def get_order(order_id: str) -> dict[str, Any]:
+    return views.order_view(domain.get_order(order_id, DynamoOrders()))
+
+
+@app.post("/orders/<order_id>/progress")
+def progress(order_id: str) -> dict[str, Any]:
+    try:
+        request = ProgressRequest.model_validate(_json_object())
+    except ValidationError as invalid:
+        from intake.errors import OrderInvalid
+
+        raise OrderInvalid(
+            "the progress update is invalid", [domain.field_error(e) for e in invalid.errors()]
+        ) from None
+
+    order = domain.move(order_id, Status(request.status), _now(), DynamoOrders(), EventBus())
+    logger.info("order progressed", extra={"order_id": order_id, "status": order.status.value})
+    return views.order_view(order)
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def api(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def confirm_order(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(order_id=event.get("order_id"))
+
+    order = domain.confirm(event, _now(), DynamoOrders(), EventBus())
+
+    logger.info("order confirmed")
+    metrics.add_metric(name="OrdersConfirmed", unit=MetricUnit.Count, value=1)
+    return {"order_id": order.order_id, "status": order.status.value}
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def record_outcome(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(order_id=event.get("order_id"))
+
+    order = domain.record_outcome(event, _now(), DynamoOrders(), EventBus())
+
+    reason = order.timeline[-1].reason or {}
+    logger.warning(
+        "order ended without confirmation",
+        extra={"status": order.status.value, "code": reason.get("code")},
+    )
+    metrics.add_metric(
+        name=f"Orders{order.status.value.capitalize()}", unit=MetricUnit.Count, value=1
+    )
+    return {"order_id": order.order_id, "status": order.status.value}
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def notification_sent(event: dict[str, Any], context: LambdaContext) -> None:
+    sent = parse_detail(event)
+    logger.append_keys(order_id=sent["order_id"])
+
+    DynamoOrders().record_notification(
+        sent["order_id"], f"{sent['status']}#{sent['channel']}", sent
+    )
+
+    logger.info(
+        "notification recorded", extra={"status": sent["status"], "channel": sent["channel"]}
+    )

@@ -1,0 +1,145 @@
+"""The orders table: one item per order with its status, timeline and what the saga recorded."""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from intake.errors import DependencyUnavailable, InvalidTransition
+from intake.models import Order, TimelineEntry
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+_TRANSIENT_CODES = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+}
+_lock = threading.Lock()
+
+
+@functools.cache
+def _table() -> Table:
+    try:
+        name = os.environ["ORDERS_TABLE"]
+    except KeyError:
+        raise RuntimeError("intake needs the environment variable ORDERS_TABLE") from None
+    with _lock:
+        return boto3.session.Session().resource("dynamodb").Table(name)
+
+
+@contextmanager
+def _aws_errors() -> Iterator[None]:
+    try:
+        yield
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in _TRANSIENT_CODES:
+            raise DependencyUnavailable("the orders table is busy; try again") from exc
+        raise
+    except BotoCoreError as exc:
+        raise DependencyUnavailable("the orders table cannot be reached") from exc
+
+
+def _is_condition_failure(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+class DynamoOrders:
+    def create(self, order: Order) -> Order:
+        try:
+            with _aws_errors():
+                _table().put_item(
+                    Item=order.model_dump(mode="json"),
+                    ConditionExpression="attribute_not_exists(order_id)",
+                )
+        except ClientError as exc:
+            if not _is_condition_failure(exc):
+                raise
+            existing = self.get(order.order_id)
+            if existing is None:
+                raise
+            return existing
+        return order
+
+    def get(self, order_id: str) -> Order | None:
+        with _aws_errors():
+            raw = _table().get_item(Key={"order_id": order_id}, ConsistentRead=True).get("Item")
+        return None if raw is None else Order.model_validate(_plain(raw))
+
+    def transition(self, order: Order, entry: TimelineEntry, changes: dict[str, Any]) -> Order:
+        values: dict[str, Any] = {"status": entry.status.value, **changes}
+        names = {f"#f{index}": field for index, field in enumerate(values)}
+        assignments = [f"#f{index} = :v{index}" for index in range(len(values))]
+        try:
+            with _aws_errors():
+                response = _table().update_item(
+                    Key={"order_id": order.order_id},
+                    UpdateExpression="SET "
+                    + ", ".join(
+                        [
+                            *assignments,
+                            "timeline = list_append(timeline, :entry)",
+                            "version = version + :one",
+                        ]
+                    ),
+                    ConditionExpression="#status = :from AND version = :version",
+                    ExpressionAttributeNames={**names, "#status": "status"},
+                    ExpressionAttributeValues={
+                        **{f":v{index}": value for index, value in enumerate(values.values())},
+                        ":entry": [entry.model_dump(mode="json")],
+                        ":one": 1,
+                        ":from": order.status.value,
+                        ":version": order.version,
+                    },
+                    ReturnValues="ALL_NEW",
+                )
+        except ClientError as exc:
+            if not _is_condition_failure(exc):
+                raise
+            return self._after_lost_race(order, entry)
+        return Order.model_validate(_plain(response["Attributes"]))
+
+    def _after_lost_race(self, order: Order, entry: TimelineEntry) -> Order:
+        """Another writer moved the order first: fine if it made the same move, else a conflict."""
+        current = self.get(order.order_id)
+        if current is not None and current.status is entry.status:
+            return current
+        now = current.status.value if current else "gone"
+        raise InvalidTransition(
+            f"the order changed to {now} while it was being moved to {entry.status.value}"
+        )
+
+    def record_notification(self, order_id: str, key: str, notification: dict[str, Any]) -> None:
+        try:
+            with _aws_errors():
+                _table().update_item(
+                    Key={"order_id": order_id},
+                    UpdateExpression="SET notifications.#key = :notification",
+                    ConditionExpression="attribute_exists(order_id)",
+                    ExpressionAttributeNames={"#key": key},
+                    ExpressionAttributeValues={":notification": notification},
+                )
+        except ClientError as exc:
+            if not _is_condition_failure(exc):
+                raise
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; every number Entrega stores is an integer."""
+    if isinstance(value, Decimal):
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value

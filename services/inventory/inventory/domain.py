@@ -1,0 +1,151 @@
+"""Inventory's rules: pricing an order from the catalog and holding stock for it.
+
+Pure Python: the store is passed in, so these rules run the same against DynamoDB, the
+embedded emulator or a test double.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from entrega_contracts.errors import FieldError
+from entrega_contracts.money import Money, total
+from inventory.errors import OrderInvalid, OutOfStock
+from inventory.models import CatalogItem, LineQuantity
+
+MAX_LINES = 50
+
+
+@dataclass(frozen=True, slots=True)
+class PricedLine:
+    item: CatalogItem
+    quantity: int
+
+    @property
+    def unit_price(self) -> Money:
+        return Money(self.item.price, self.item.currency)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sku": self.item.sku,
+            "name": self.item.name,
+            "quantity": self.quantity,
+            "unit_price": self.unit_price.to_json(),
+            "line_total": self.unit_price.times(self.quantity).to_json(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PricedOrder:
+    lines: list[PricedLine]
+    currency: str
+
+    @property
+    def total(self) -> Money:
+        return total([line.unit_price.times(line.quantity) for line in self.lines], self.currency)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"lines": [line.to_json() for line in self.lines], "total": self.total.to_json()}
+
+
+class Catalog(Protocol):
+    def items(self, skus: list[str]) -> Mapping[str, CatalogItem]: ...
+
+
+class StockStore(Protocol):
+    def reserve(self, order_id: str, lines: list[LineQuantity]) -> list[str]:
+        """Hold every line or nothing; return the skus that lacked stock (empty on success)."""
+        ...
+
+    def release(self, order_id: str) -> list[LineQuantity]:
+        """Return what the order holds to stock, once; return what was returned."""
+        ...
+
+
+def price_order(raw_items: list[Any], catalog: Catalog) -> PricedOrder:
+    """Price the requested lines from the catalog, or say exactly which lines are wrong.
+
+    The same sku asked for on two lines is merged into one line, as a shop would ring it up.
+    """
+    errors, quantities = _read_lines(raw_items)
+    known = catalog.items(list(quantities))
+    lines: list[PricedLine] = []
+
+    for sku, (index, quantity) in quantities.items():
+        item = known.get(sku)
+        problem = _line_problem(item, quantity)
+        if problem:
+            errors.append(FieldError(f"items[{index}].{problem[0]}", problem[1], problem[2]))
+        elif item is not None:
+            lines.append(PricedLine(item, quantity))
+
+    currencies = {line.item.currency for line in lines}
+    if len(currencies) > 1:
+        errors.append(
+            FieldError("items", "items are priced in different currencies", "mixed_currency")
+        )
+    if errors or not lines:
+        raise OrderInvalid(
+            "the order cannot be accepted as it is", sorted(errors, key=_field_order)
+        )
+    return PricedOrder(lines, currencies.pop())
+
+
+def _read_lines(raw_items: list[Any]) -> tuple[list[FieldError], dict[str, tuple[int, int]]]:
+    errors: list[FieldError] = []
+    quantities: dict[str, tuple[int, int]] = {}
+    if not raw_items:
+        return [FieldError("items", "an order needs at least one item", "required")], {}
+    if len(raw_items) > MAX_LINES:
+        return [FieldError("items", f"an order has at most {MAX_LINES} lines", "too_many")], {}
+
+    for index, raw in enumerate(raw_items):
+        sku = raw.get("sku") if isinstance(raw, dict) else None
+        quantity = raw.get("quantity") if isinstance(raw, dict) else None
+        if not isinstance(sku, str) or not sku:
+            errors.append(FieldError(f"items[{index}].sku", "sku is required", "required"))
+            continue
+        if isinstance(quantity, bool) or not isinstance(quantity, int):
+            errors.append(
+                FieldError(f"items[{index}].quantity", "quantity must be a whole number", "type")
+            )
+            continue
+        first_index, so_far = quantities.get(sku, (index, 0))
+        quantities[sku] = (first_index, so_far + quantity)
+    return errors, quantities
+
+
+def _line_problem(item: CatalogItem | None, quantity: int) -> tuple[str, str, str] | None:
+    if item is None:
+        return ("sku", "this item is not on the menu", "unknown_sku")
+    if not item.on_sale:
+        return ("sku", "this item is not available right now", "not_on_sale")
+    if quantity < 1:
+        return ("quantity", "quantity must be at least 1", "too_small")
+    if quantity > item.max_per_order:
+        return ("quantity", f"at most {item.max_per_order} of this item per order", "too_large")
+    return None
+
+
+def _field_order(error: FieldError) -> tuple[int, str]:
+    digits = "".join(ch for ch in error.field.split("]")[0] if ch.isdigit())
+    return (int(digits) if digits else -1, error.field)
+
+
+def reserve(order_id: str, lines: list[LineQuantity], stock: StockStore) -> list[LineQuantity]:
+    """Hold stock for every line of the order, all or nothing, at most once per order.
+
+    The store's write is conditional on both counts: each line's available stock, and no
+    reservation existing yet for the order, so a retried step holds nothing more.
+    """
+    short = stock.reserve(order_id, lines)
+    if short:
+        raise OutOfStock(short)
+    return lines
+
+
+def release(order_id: str, stock: StockStore) -> list[LineQuantity]:
+    """Give back what the order holds; a repeat, or an order holding nothing, gives back nothing."""
+    return stock.release(order_id)

@@ -1,0 +1,243 @@
+"""Inventory's DynamoDB access: the catalog table, and the stock table of levels and reservations.
+
+Stock rows are keyed `SKU#<sku>`; each order's reservation is a row keyed
+`RESERVATION#<order_id>` in the same table, so that holding stock and recording the hold
+happen in one transaction.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from inventory.errors import DependencyUnavailable
+from inventory.models import CatalogItem, LineQuantity, StockLevel
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource, Table
+
+_TRANSIENT_CODES = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionConflictException",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    catalog_table: str
+    stock_table: str
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        try:
+            return cls(os.environ["CATALOG_TABLE"], os.environ["STOCK_TABLE"])
+        except KeyError as missing:
+            raise RuntimeError(f"inventory needs the environment variable {missing}") from None
+
+
+_lock = threading.Lock()
+
+
+@functools.cache
+def settings() -> Settings:
+    return Settings.from_environment()
+
+
+@functools.cache
+def _dynamodb() -> DynamoDBServiceResource:
+    with _lock:
+        return boto3.session.Session().resource("dynamodb")
+
+
+def _table(name: str) -> Table:
+    return _dynamodb().Table(name)
+
+
+@contextmanager
+def _aws_errors() -> Iterator[None]:
+    """Turn throttles and outages into the transient error the saga retries."""
+    try:
+        yield
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in _TRANSIENT_CODES:
+            raise DependencyUnavailable("the stock store is busy; try again") from exc
+        raise
+    except BotoCoreError as exc:
+        raise DependencyUnavailable("the stock store cannot be reached") from exc
+
+
+class DynamoCatalog:
+    def items(self, skus: list[str]) -> Mapping[str, CatalogItem]:
+        if not skus:
+            return {}
+        name = settings().catalog_table
+        with _aws_errors():
+            found: dict[str, CatalogItem] = {}
+            for start in range(0, len(skus), 100):
+                keys = [{"sku": sku} for sku in skus[start : start + 100]]
+                response = _dynamodb().batch_get_item(RequestItems={name: {"Keys": keys}})
+                for raw in response["Responses"].get(name, []):
+                    item = _catalog_item(raw)
+                    found[item.sku] = item
+        return found
+
+    def all_items(self) -> list[CatalogItem]:
+        with _aws_errors():
+            raw_items = _scan(_table(settings().catalog_table))
+        return sorted(
+            (_catalog_item(raw) for raw in raw_items), key=lambda item: (item.category, item.sku)
+        )
+
+
+class DynamoStock:
+    def reserve(self, order_id: str, lines: list[LineQuantity]) -> list[str]:
+        table = settings().stock_table
+        holds: list[Any] = [
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": {"pk": f"SKU#{line.sku}"},
+                    "UpdateExpression": "SET available = available - :q, reserved = reserved + :q",
+                    "ConditionExpression": "available >= :q",
+                    "ExpressionAttributeValues": {":q": line.quantity},
+                }
+            }
+            for line in lines
+        ]
+        record = {
+            "Put": {
+                "TableName": table,
+                "Item": {
+                    "pk": f"RESERVATION#{order_id}",
+                    "status": "RESERVED",
+                    "lines": [line.model_dump() for line in lines],
+                    "created_at": datetime.now(UTC).isoformat(),
+                },
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        reasons = self._transact([record, *holds])
+        if reasons is None or reasons[0] == "ConditionalCheckFailed":
+            return []
+        return [
+            line.sku
+            for line, reason in zip(lines, reasons[1:], strict=True)
+            if reason == "ConditionalCheckFailed"
+        ]
+
+    def release(self, order_id: str) -> list[LineQuantity]:
+        table = settings().stock_table
+        with _aws_errors():
+            raw: dict[str, Any] | None = (
+                _table(table)
+                .get_item(Key={"pk": f"RESERVATION#{order_id}"}, ConsistentRead=True)
+                .get("Item")
+            )
+        if raw is None or raw.get("status") != "RESERVED":
+            return []
+
+        lines = [
+            LineQuantity(sku=str(line["sku"]), quantity=int(line["quantity"]))
+            for line in raw["lines"]
+        ]
+        mark = {
+            "Update": {
+                "TableName": table,
+                "Key": {"pk": f"RESERVATION#{order_id}"},
+                "UpdateExpression": "SET #status = :released, released_at = :now",
+                "ConditionExpression": "#status = :reserved",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {
+                    ":released": "RELEASED",
+                    ":reserved": "RESERVED",
+                    ":now": datetime.now(UTC).isoformat(),
+                },
+            }
+        }
+        returns = [
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": {"pk": f"SKU#{line.sku}"},
+                    "UpdateExpression": "SET available = available + :q, reserved = reserved - :q",
+                    "ExpressionAttributeValues": {":q": line.quantity},
+                }
+            }
+            for line in lines
+        ]
+        return lines if self._transact([mark, *returns]) is None else []
+
+    def levels(self, skus: list[str]) -> dict[str, StockLevel]:
+        name = settings().stock_table
+        found: dict[str, StockLevel] = {}
+        with _aws_errors():
+            for start in range(0, len(skus), 100):
+                keys = [{"pk": f"SKU#{sku}"} for sku in skus[start : start + 100]]
+                response = _dynamodb().batch_get_item(RequestItems={name: {"Keys": keys}})
+                rows: list[dict[str, Any]] = response["Responses"].get(name, [])
+                for raw in rows:
+                    sku = str(raw["pk"]).removeprefix("SKU#")
+                    found[sku] = StockLevel(
+                        sku=sku,
+                        available=int(raw.get("available", 0)),
+                        reserved=int(raw.get("reserved", 0)),
+                        sold=int(raw.get("sold", 0)),
+                    )
+        return found
+
+    def _transact(self, items: list[Any]) -> list[str] | None:
+        """Run a transaction; None when it committed, else each item's cancellation reason code."""
+        client = _dynamodb().meta.client
+        try:
+            with _aws_errors():
+                client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            reasons = [
+                str(reason.get("Code", "None"))
+                for reason in exc.response.get("CancellationReasons", [])
+            ]
+            if any(reason in ("TransactionConflict", "ThrottlingError") for reason in reasons):
+                raise DependencyUnavailable(
+                    "stock is being changed by another order; try again"
+                ) from exc
+            return reasons
+        return None
+
+
+def _scan(table: Table) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {}
+    while True:
+        page = table.scan(**kwargs)
+        items.extend(page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _catalog_item(raw: Mapping[str, Any]) -> CatalogItem:
+    return CatalogItem(
+        sku=str(raw["sku"]),
+        name=str(raw["name"]),
+        category=str(raw.get("category", "")),
+        price=int(raw["price"]),
+        currency=str(raw["currency"]),
+        on_sale=bool(raw.get("on_sale", True)),
+        max_per_order=int(raw.get("max_per_order", 10)),
+        prep_minutes=int(raw.get("prep_minutes", 10)),
+    )
