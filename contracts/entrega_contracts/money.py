@@ -7,6 +7,7 @@ the CLDR data that Babel ships, so no float or hand-kept table ever touches an a
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -70,7 +71,7 @@ class Money:
         return {"amount": self.amount, "currency": self.currency}
 
     @classmethod
-    def from_json(cls, value: dict[str, object]) -> Money:
+    def from_json(cls, value: Mapping[str, object]) -> Money:
         amount, currency = value["amount"], value["currency"]
         if not isinstance(amount, int) or not isinstance(currency, str):
             raise TypeError("money is {'amount': int, 'currency': str}")

@@ -149,6 +149,9 @@ class Deployer:
             return name
         if kind == "AWS::DynamoDB::Table":
             return self._table(props.get("TableName", name), props)
+        if kind == "AWS::Serverless::LayerVersion":
+            # Handlers import from this checkout; a layer's content needs no copy here.
+            return f"arn:aws:lambda:{REGION}:{ACCOUNT}:layer:{name}:1"
         if kind == "AWS::Events::EventBus":
             self.client("events").create_event_bus(Name=props["Name"])
             return str(props["Name"])

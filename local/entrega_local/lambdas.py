@@ -16,6 +16,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -69,16 +70,29 @@ class DeadLetter:
     error: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Call:
+    function: Function
+    event: Any
+    result: Any
+    failed: bool
+
+
 @dataclass
 class Invocations:
-    """Counts per function, read by tests and benchmarks."""
+    """Every invocation with its event and result, kept for tests and benchmarks to read."""
 
-    counts: dict[str, int] = field(default_factory=dict)
+    # Bounded, so that a long `entrega serve` does not grow without end.
+    calls: deque[Call] = field(default_factory=lambda: deque(maxlen=50_000))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, name: str) -> None:
+    def add(self, call: Call) -> None:
         with self.lock:
-            self.counts[name] = self.counts.get(name, 0) + 1
+            self.calls.append(call)
+
+    def count(self, logical_id: str) -> int:
+        with self.lock:
+            return sum(1 for call in self.calls if call.function.logical_id == logical_id)
 
 
 class LambdaRuntime:
@@ -101,12 +115,13 @@ class LambdaRuntime:
     def invoke(self, name_or_arn: str, event: Any) -> tuple[Any, bool]:
         """Run the function; return (result or error payload, whether it failed)."""
         function = self.find(name_or_arn)
-        self.invocations.add(function.name)
         try:
             self.faults.check(function.task, event)
-            return _load(function.handler)(event, LambdaContext(function)), False
+            result, failed = _load(function.handler)(event, LambdaContext(function)), False
         except Exception as error:  # noqa: BLE001 - reported as Lambda reports it, never swallowed
-            return _error_payload(error), True
+            result, failed = _error_payload(error), True
+        self.invocations.add(Call(function, event, result, failed))
+        return result, failed
 
     def invoke_async(self, name_or_arn: str, event: Any) -> None:
         """Queue an event invocation; it is retried twice and then dead-lettered."""

@@ -1,0 +1,39 @@
+# Entrega's one entry point. `make demo` and `make check` are the README's two commands:
+# both create .venv and install the locked dependencies first, on a fresh clone too.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: demo serve check lint typecheck test install clean
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
+	$(BIN)/uv sync --frozen --all-extras --quiet
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(BIN)/entrega demo
+
+serve: install
+	$(BIN)/entrega serve --port $(PORT)
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy contracts services local
+
+test: install
+	$(BIN)/pytest
+
+check: lint typecheck test
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,65 @@
+"""Shared fixtures: one embedded stack for the whole session, and an HTTP client for it."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from entrega_local.client import EntregaClient
+from entrega_local.demo import sample_order
+from entrega_local.stack import EmbeddedStack
+
+# The handlers' INFO lines are what the log scan reads; Powertools reads the level at import.
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO")
+
+SERVICES = ("intake", "inventory", "payments", "notifications", "recommendations")
+
+
+@pytest.fixture(scope="session")
+def log_capture() -> io.StringIO:
+    """Every line the services log during the session, formatted as Powertools prints it."""
+    import importlib
+
+    buffer = io.StringIO()
+    for service in SERVICES:
+        powertools_logger = importlib.import_module(f"{service}.handlers").logger
+        handler = logging.StreamHandler(buffer)
+        handler.setFormatter(powertools_logger.registered_formatter)
+        powertools_logger.addHandler(handler)
+    return buffer
+
+
+@pytest.fixture(scope="session")
+def stack(log_capture: io.StringIO) -> Iterator[EmbeddedStack]:
+    with EmbeddedStack.started() as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_faults(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "stack" in request.fixturenames:
+        request.getfixturevalue("stack").faults.clear()
+
+
+@pytest.fixture
+def api(stack: EmbeddedStack) -> EntregaClient:
+    return EntregaClient(stack.url)
+
+
+@pytest.fixture
+def place(api: EntregaClient) -> Callable[..., str]:
+    """Place an order that must be accepted, and return its id."""
+
+    def placing(order: dict[str, Any] | None = None, key: str | None = None) -> str:
+        answer = api.place_order(order or sample_order(), key=key or f"test-{uuid.uuid4()}")
+        assert answer.status == 202, answer.body
+        return str(answer.body["order_id"])
+
+    return placing

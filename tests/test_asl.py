@@ -1,0 +1,120 @@
+"""The saga's workflow JSON against the code: every error it names exists, every ARN is filled."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from pathlib import Path
+
+from entrega_contracts.errors import TaskError
+from entrega_local.templates import load
+
+ROOT = Path(__file__).resolve().parents[1]
+ASL = json.loads((ROOT / "orchestration" / "order-saga.asl.json").read_text())
+SERVICES = ("intake", "inventory", "payments", "notifications", "recommendations")
+
+
+def task_errors() -> dict[str, type[TaskError]]:
+    for service in SERVICES:
+        importlib.import_module(f"{service}.errors")
+    found: dict[str, type[TaskError]] = {}
+    pending = list(TaskError.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        found[cls.__name__] = cls
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+def tasks() -> dict[str, dict]:
+    return {name: state for name, state in ASL["States"].items() if state["Type"] == "Task"}
+
+
+def test_every_error_name_in_the_saga_is_one_the_code_raises():
+    known = task_errors()
+
+    named = {
+        error
+        for state in tasks().values()
+        for rule in state.get("Retry", []) + state.get("Catch", [])
+        for error in rule["ErrorEquals"]
+    }
+
+    assert named - known.keys() == {
+        name for name in named if name.startswith(("Lambda.", "States."))
+    }
+
+
+def test_retries_are_only_for_transient_errors():
+    known = task_errors()
+
+    retried = {
+        error
+        for state in tasks().values()
+        for rule in state.get("Retry", [])
+        for error in rule["ErrorEquals"]
+    }
+
+    business = {name for name in retried if name in known and not known[name].transient}
+    assert business == set()
+
+
+def test_business_rejections_are_caught_not_retried():
+    caught = {
+        state_name: {error for rule in state.get("Catch", []) for error in rule["ErrorEquals"]}
+        for state_name, state in tasks().items()
+    }
+
+    assert "OrderInvalid" in caught["ValidateOrder"]
+    assert "OutOfStock" in caught["ReserveStock"]
+    assert "PaymentDeclined" in caught["ChargePayment"]
+
+
+def test_every_function_arn_comes_from_a_definition_substitution():
+    template = load(ROOT / "orchestration" / "template.yaml")
+    substitutions = template["Resources"]["OrderSaga"]["Properties"]["DefinitionSubstitutions"]
+
+    placeholders = set(re.findall(r"\$\{(\w+)\}", json.dumps(ASL)))
+
+    assert placeholders == set(substitutions)
+    assert all(state["Parameters"]["FunctionName"].startswith("${") for state in tasks().values())
+
+
+def test_get_insights_cannot_fail_the_order():
+    insights = ASL["States"]["GetInsights"]
+
+    fallback = [rule for rule in insights["Catch"] if rule["ErrorEquals"] == ["States.ALL"]]
+
+    assert len(fallback) == 1
+    assert ASL["States"][fallback[0]["Next"]]["Next"] == "ChargePayment"
+    assert insights["Next"] == "ChargePayment"
+
+
+def test_every_failure_after_payment_goes_through_refund_then_release():
+    charge_failure = next(
+        r for r in ASL["States"]["ChargePayment"]["Catch"] if r["ErrorEquals"] == ["States.ALL"]
+    )
+    confirm_failure = ASL["States"]["ConfirmOrder"]["Catch"][0]
+
+    assert charge_failure["Next"] == confirm_failure["Next"] == "RefundPayment"
+    assert ASL["States"]["RefundPayment"]["Next"] == "ReleaseStockAfterFailure"
+    assert ASL["States"]["ReleaseStockAfterFailure"]["Next"] == "MarkFailed"
+
+
+def test_every_state_is_reachable_and_every_path_ends():
+    states = ASL["States"]
+    seen, pending = set(), [ASL["StartAt"]]
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        state = states[name]
+        pending += [state["Next"]] if "Next" in state else []
+        pending += [rule["Next"] for rule in state.get("Catch", [])]
+
+    assert seen == set(states)
+    assert all(
+        "Next" in s or s["Type"] in ("Succeed", "Fail") or s.get("End") for s in states.values()
+    )
