@@ -102,19 +102,27 @@ def _read_lines(raw_items: list[Any]) -> tuple[list[FieldError], dict[str, tuple
         return [FieldError("items", f"an order has at most {MAX_LINES} lines", "too_many")], {}
 
     for index, raw in enumerate(raw_items):
-        sku = raw.get("sku") if isinstance(raw, dict) else None
-        quantity = raw.get("quantity") if isinstance(raw, dict) else None
-        if not isinstance(sku, str) or not sku:
-            errors.append(FieldError(f"items[{index}].sku", "sku is required", "required"))
+        problem = _shape_problem(index, raw)
+        if problem:
+            errors.append(problem)
             continue
-        if isinstance(quantity, bool) or not isinstance(quantity, int):
-            errors.append(
-                FieldError(f"items[{index}].quantity", "quantity must be a whole number", "type")
-            )
-            continue
-        first_index, so_far = quantities.get(sku, (index, 0))
-        quantities[sku] = (first_index, so_far + quantity)
+        first_index, so_far = quantities.get(raw["sku"], (index, 0))
+        quantities[raw["sku"]] = (first_index, so_far + raw["quantity"])
     return errors, quantities
+
+
+def _shape_problem(index: int, raw: Any) -> FieldError | None:
+    """What is wrong with a line on its own, before lines of the same sku are merged."""
+    sku = raw.get("sku") if isinstance(raw, dict) else None
+    quantity = raw.get("quantity") if isinstance(raw, dict) else None
+    if not isinstance(sku, str) or not sku:
+        return FieldError(f"items[{index}].sku", "sku is required", "required")
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        return FieldError(f"items[{index}].quantity", "quantity must be a whole number", "type")
+    if quantity < 1:
+        # Per line, so that a negative line cannot cancel part of another of the same sku.
+        return FieldError(f"items[{index}].quantity", "quantity must be at least 1", "too_small")
+    return None
 
 
 def _line_problem(item: CatalogItem | None, quantity: int) -> tuple[str, str, str] | None:
@@ -122,8 +130,6 @@ def _line_problem(item: CatalogItem | None, quantity: int) -> tuple[str, str, st
         return ("sku", "this item is not on the menu", "unknown_sku")
     if not item.on_sale:
         return ("sku", "this item is not available right now", "not_on_sale")
-    if quantity < 1:
-        return ("quantity", "quantity must be at least 1", "too_small")
     if quantity > item.max_per_order:
         return ("quantity", f"at most {item.max_per_order} of this item per order", "too_large")
     return None
