@@ -128,10 +128,11 @@ def test_invalid_order_answers_422_with_each_bad_field_and_stores_nothing(api, s
     assert answer.status == 422
     assert answer.headers["Content-Type"] == "application/problem+json"
     assert answer.body["code"] == "ORDER_INVALID"
+    assert answer.body["title"] == "O pedido tem campos inválidos"
     assert {error["field"]: error["message"] for error in answer.body["errors"]} == {
-        "delivery_address.postal_code": "this field is required",
-        "items[0].quantity": "quantity must be at least 1",
-        "items[1].sku": "this item is not on the menu",
+        "delivery_address.postal_code": "campo obrigatório",
+        "items[0].quantity": "a quantidade precisa ser pelo menos 1",
+        "items[1].sku": "este item não está no cardápio",
     }
     assert stack.count_items("intake", "OrdersTableName") == stored_before
 

@@ -9,18 +9,30 @@ customer data.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 
 @dataclass(frozen=True, slots=True)
 class FieldError:
-    """What is wrong with one field, named by its path in the request (`items[0].quantity`)."""
+    """What is wrong with one field, named by its path in the request (`items[0].quantity`).
+
+    `code` names the rule that failed and `params` the values its message mentions, so the
+    edge that talks to the customer can say it again in the customer's language.
+    """
 
     field: str
     message: str
     code: str = "invalid"
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"field": self.field, "message": self.message, "code": self.code}
+        if self.params:
+            body["params"] = self.params
+        return body
 
 
 class TaskError(Exception):
@@ -37,7 +49,7 @@ class TaskError(Exception):
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.details:
-            body["details"] = [asdict(detail) for detail in self.details]
+            body["details"] = [detail.to_json() for detail in self.details]
         return body
 
 

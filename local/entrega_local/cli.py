@@ -41,7 +41,7 @@ def serve(
     from entrega_local.stack import EmbeddedStack
 
     console = Console()
-    with EmbeddedStack.started(port=port, faults=faults) as stack:
+    with EmbeddedStack.started(port=port, faults=faults, run_schedules=True) as stack:
         console.print(
             f"Entrega is serving on [bold]{stack.url}[/] (AWS emulator at {stack.emulator_url})"
         )

@@ -29,6 +29,7 @@ IGNORED_TYPES = {
     "AWS::IAM::Policy",
     "AWS::Lambda::Permission",
     "AWS::CloudWatch::Alarm",
+    "AWS::SQS::QueuePolicy",
 }
 
 
@@ -39,12 +40,19 @@ class Route:
     function: str
 
 
+@dataclass(frozen=True)
+class Schedule:
+    function: str
+    every_seconds: int
+
+
 @dataclass
 class DeployedStack:
     name: str
     outputs: dict[str, str] = field(default_factory=dict)
     physical: dict[str, str] = field(default_factory=dict)
     routes: list[Route] = field(default_factory=list)
+    schedules: list[Schedule] = field(default_factory=list)
 
 
 class Deployer:
@@ -242,8 +250,8 @@ class Deployer:
             int(props.get("MemorySize", 256)),
         )
         self.runtime.register(function)
-        for event in props.get("Events", {}).values():
-            self._function_event(function, event, stack)
+        for event_name, event in props.get("Events", {}).items():
+            self._function_event(function, event_name, event, stack)
         return name
 
     def _export_environment(self, function: str, variables: dict[str, str]) -> None:
@@ -258,14 +266,16 @@ class Deployer:
             os.environ[key] = value
 
     def _function_event(
-        self, function: Function, event: dict[str, Any], stack: DeployedStack
+        self, function: Function, name: str, event: dict[str, Any], stack: DeployedStack
     ) -> None:
         kind, props = event["Type"], event.get("Properties", {})
         if kind == "Api":
             stack.routes.append(Route(props["Method"].upper(), props["Path"], function.name))
+        elif kind == "Schedule":
+            stack.schedules.append(Schedule(function.name, _rate_seconds(props["Schedule"])))
         elif kind == "EventBridgeRule":
             bus = props.get("EventBusName", "default")
-            rule = f"{function.name}-rule"[:64]
+            rule = f"{function.name}-{name}"[:64]
             events = self.client("events")
             events.put_rule(
                 Name=rule,
@@ -316,3 +326,19 @@ def _merge_globals(globals_: dict[str, Any], properties: dict[str, Any]) -> dict
     if variables:
         merged["Environment"] = {"Variables": variables}
     return merged
+
+
+def _rate_seconds(expression: str) -> int:
+    """`rate(5 minutes)` in seconds; cron expressions are not run by the embedded stack."""
+    amount, _, unit = expression.removeprefix("rate(").removesuffix(")").partition(" ")
+    if not expression.startswith("rate(") or not amount.isdigit():
+        raise TemplateError(f"schedule {expression!r}: only rate(...) expressions run locally")
+    seconds = {
+        "minute": 60,
+        "minutes": 60,
+        "hour": 3600,
+        "hours": 3600,
+        "day": 86400,
+        "days": 86400,
+    }
+    return int(amount) * seconds[unit]

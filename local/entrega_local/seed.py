@@ -34,9 +34,19 @@ def history() -> list[dict[str, Any]]:
     return list(json.loads(SEED.joinpath("history.json").read_text("utf-8"))["orders"])
 
 
-def load_inventory(catalog_table: str, stock_table: str) -> None:
+def load_inventory(catalog_table: str, stock_table: str, shop_table: str) -> None:
     dynamodb = boto3.session.Session().resource("dynamodb")
-    currency = menu()["shop"]["currency"]
+    shop = menu()["shop"]
+    currency = shop["currency"]
+    dynamodb.Table(shop_table).put_item(
+        Item={
+            "shop_id": shop["id"],
+            "name": shop["name"],
+            "time_zone": shop["time_zone"],
+            "opening_hours": shop["opening_hours"],
+            "delivery_area": shop["delivery_area"],
+        }
+    )
     with (
         dynamodb.Table(catalog_table).batch_writer() as catalog,
         dynamodb.Table(stock_table).batch_writer() as stock,

@@ -10,15 +10,18 @@ publishing its function ARNs to SSM), then the saga that calls them.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
+from typing import Any
 
 from entrega_local import seed
-from entrega_local.deploy import DeployedStack, Deployer, Route
+from entrega_local.deploy import DeployedStack, Deployer, Route, Schedule
 from entrega_local.emulator import running_emulator
 from entrega_local.faults import Faults
 from entrega_local.gateway import Gateway
@@ -61,6 +64,15 @@ class SentEmail:
         )
 
 
+@dataclass(frozen=True)
+class SentSms:
+    """A text message as SNS accepted it: the E.164 number and the text."""
+
+    message_id: str
+    to: str
+    text: str
+
+
 @dataclass
 class EmbeddedStack:
     url: str
@@ -72,9 +84,13 @@ class EmbeddedStack:
     @classmethod
     @contextmanager
     def started(
-        cls, port: int = 0, faults: str = "", seed_data: bool = True
+        cls, port: int = 0, faults: str = "", seed_data: bool = True, run_schedules: bool = False
     ) -> Iterator[EmbeddedStack]:
-        """Start the emulator, deploy every stack, load sample data, serve the API on 127.0.0.1."""
+        """Start the emulator, deploy every stack, load sample data, serve the API on 127.0.0.1.
+
+        Scheduled functions (SAM `Schedule` events) run on their rate only with
+        `run_schedules`; tests and the demo call them when they need them, with `invoke`.
+        """
         injected = Faults()
         runtime = LambdaRuntime(injected)
         with ExitStack() as cleanup:
@@ -94,7 +110,20 @@ class EmbeddedStack:
             gateway.start()
             cleanup.callback(gateway.stop)
             injected.load(faults or os.environ.get("ENTREGA_FAULTS", ""))
+            if run_schedules:
+                schedules = [entry for stack in deployed.values() for entry in stack.schedules]
+                cleanup.callback(_run_on_schedule(runtime, schedules))
             yield cls(gateway.url, emulator_url, runtime, injected, deployed)
+
+    def invoke(self, logical_id: str, event: Any) -> Any:
+        """Invoke a deployed function by its template name, as a schedule or an operator would."""
+        function = next(f for f in self.runtime.functions.values() if f.logical_id == logical_id)
+        result, failed = self.runtime.invoke(function.name, event)
+        if failed:
+            raise RuntimeError(
+                f"{logical_id} failed: {result['errorType']}: {result['errorMessage']}"
+            )
+        return result
 
     def output(self, stack: str, name: str) -> str:
         return self.stacks[f"entrega-{stack}"].outputs[name]
@@ -119,9 +148,34 @@ class EmbeddedStack:
             for message in ses_backends[ACCOUNT][REGION].sent_messages
         ]
 
+    def sent_sms(self) -> list[SentSms]:
+        """Every SMS SNS accepted, from the emulator's record, oldest first."""
+        from moto.sns.models import sns_backends
+
+        sent = sns_backends[ACCOUNT][REGION].sms_messages
+        return [SentSms(message_id, to, text) for message_id, (to, text) in sent.items()]
+
     def settle(self, timeout: float = 10.0) -> bool:
         """Wait for queued event deliveries (notifications and their echoes) to finish."""
         return self.runtime.wait_idle(timeout)
+
+
+def _run_on_schedule(runtime: LambdaRuntime, schedules: list[Schedule]) -> Callable[[], None]:
+    """Start a thread that invokes each scheduled function on its rate; return its stopper."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        due = {entry.function: time.monotonic() + entry.every_seconds for entry in schedules}
+        while not stop.wait(1.0):
+            for entry in schedules:
+                if time.monotonic() >= due[entry.function]:
+                    runtime.invoke_async(
+                        entry.function, {"source": "aws.events", "detail-type": "Scheduled Event"}
+                    )
+                    due[entry.function] = time.monotonic() + entry.every_seconds
+
+    threading.Thread(target=loop, name="schedules", daemon=True).start()
+    return stop.set
 
 
 def _overrides(stack: str, port: int) -> dict[str, str]:
@@ -132,7 +186,9 @@ def _overrides(stack: str, port: int) -> dict[str, str]:
 
 def _seed(deployed: dict[str, DeployedStack]) -> None:
     inventory = deployed["entrega-inventory"].outputs
-    seed.load_inventory(inventory["CatalogTableName"], inventory["StockTableName"])
+    seed.load_inventory(
+        inventory["CatalogTableName"], inventory["StockTableName"], inventory["ShopTableName"]
+    )
     seed.load_history(deployed["entrega-recommendations"].outputs["HistoryTableName"])
 
 

@@ -7,6 +7,7 @@ import json
 import os
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -70,12 +71,19 @@ class LambdaCatalog:
     """Prices lines by invoking inventory's ValidateOrder function, the same one the saga runs."""
 
     def price(
-        self, order_id: str, items: list[Any]
+        self, order_id: str, items: list[Any], placed_at: datetime, delivery: dict[str, str] | None
     ) -> tuple[dict[str, Any] | None, list[FieldError]]:
+        request: dict[str, Any] = {
+            "order_id": order_id,
+            "items": items,
+            "placed_at": placed_at.isoformat(),
+        }
+        if delivery:
+            request["delivery"] = delivery
         try:
             response = _lambda().invoke(
                 FunctionName=settings().validate_order_function,
-                Payload=json.dumps({"order_id": order_id, "items": items}).encode(),
+                Payload=json.dumps(request).encode(),
             )
         except (ClientError, BotoCoreError) as exc:
             raise DependencyUnavailable("the catalog cannot be reached; try again") from exc
@@ -87,7 +95,8 @@ class LambdaCatalog:
             raise DependencyUnavailable("the catalog could not price the order; try again")
         details = json.loads(payload["errorMessage"]).get("details", [])
         return None, [
-            FieldError(d["field"], d["message"], d.get("code", "invalid")) for d in details
+            FieldError(d["field"], d["message"], d.get("code", "invalid"), d.get("params", {}))
+            for d in details
         ]
 
 

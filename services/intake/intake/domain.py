@@ -33,7 +33,7 @@ TERMINAL = frozenset(status for status, nexts in ALLOWED.items() if not nexts)
 
 class Catalog(Protocol):
     def price(
-        self, order_id: str, items: list[Any]
+        self, order_id: str, items: list[Any], placed_at: datetime, delivery: dict[str, str] | None
     ) -> tuple[dict[str, Any] | None, list[FieldError]]:
         """Price the lines from the catalog: (lines and total, []) or (None, what is wrong)."""
         ...
@@ -81,21 +81,17 @@ def parse_request(body: dict[str, Any]) -> tuple[PlaceOrderRequest | None, list[
 
 
 def field_error(error: Any) -> FieldError:
-    """A pydantic error as the customer reads it, with a path like `items[0].quantity`."""
+    """A pydantic error as a FieldError: a path like `items[0].quantity`, its type as the code."""
     path = ""
     for part in error["loc"]:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    message = str(error["msg"])
-    if error["type"] == "missing":
-        message = "this field is required"
-    elif error["type"] == "extra_forbidden":
-        message = "this field is not part of an order"
-    elif message.startswith("Value error, "):
-        message = message.removeprefix("Value error, ")
-        if ": " in message and not path.endswith(message.split(": ", 1)[0]):
-            field, message = message.split(": ", 1)
-            path = f"{path}.{field}" if path else field
-    return FieldError(path, message, str(error["type"]))
+    code = "required" if error["type"] == "missing" else str(error["type"])
+    message = {
+        "required": "this field is required",
+        "extra_forbidden": "this field is not part of an order",
+    }.get(code, str(error["msg"]))
+    params = {key: str(value) for key, value in (error.get("ctx") or {}).items() if key != "error"}
+    return FieldError(path or "body", message, code, params)
 
 
 def place_order(
@@ -117,7 +113,9 @@ def place_order(
     request, errors = parse_request(body)
     items = body.get("items")
     priced, line_errors = (
-        catalog.price(order_id, items) if _lines_worth_pricing(items) else (None, [])
+        catalog.price(order_id, items, now, _delivery(body))
+        if _lines_worth_pricing(items)
+        else (None, [])
     )
     errors = _merge(errors, line_errors)
 
@@ -128,6 +126,17 @@ def place_order(
     bus.order_placed(order)
     saga.start(order)
     return order
+
+
+def _delivery(body: dict[str, Any]) -> dict[str, str] | None:
+    """Where the order goes, if the body says so clearly enough for the shop's area check."""
+    address = body.get("delivery_address")
+    if not isinstance(address, dict):
+        return None
+    country, postal_code = address.get("country"), address.get("postal_code")
+    if isinstance(country, str) and isinstance(postal_code, str):
+        return {"country": country, "postal_code": postal_code}
+    return None
 
 
 def _lines_worth_pricing(items: Any) -> TypeGuard[list[Any]]:

@@ -41,6 +41,11 @@ class OrderInvalid(IntakeError):
     http_status = 422
 
 
+class PayloadTooLarge(IntakeError):
+    code = "PAYLOAD_TOO_LARGE"
+    http_status = 413
+
+
 class OrderNotFound(IntakeError):
     code = "ORDER_NOT_FOUND"
     http_status = 404

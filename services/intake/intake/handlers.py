@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,9 +14,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from entrega_contracts.events import parse_detail
-from intake import domain, views
+from intake import domain, messages, views
 from intake.adapters import EventBus, LambdaCatalog, StepFunctionsSaga, run_once
-from intake.errors import IdempotencyKeyMissing, IntakeError, MalformedRequest
+from intake.errors import (
+    IdempotencyKeyMissing,
+    IntakeError,
+    MalformedRequest,
+    OrderInvalid,
+    PayloadTooLarge,
+)
 from intake.models import ProgressRequest, Status
 from intake.store import DynamoOrders
 
@@ -27,6 +32,7 @@ metrics = Metrics(namespace="Entrega", service="intake")
 app = APIGatewayRestResolver()
 
 MAX_KEY_LENGTH = 255
+MAX_BODY_BYTES = 256 * 1024
 
 
 def _now() -> datetime:
@@ -56,7 +62,7 @@ def _intake_error(error: IntakeError) -> Response[str]:
     if error.http_status >= 500:
         logger.warning("dependency unavailable", extra={"code": error.code})
     return _problem(
-        error.http_status, error.code, error.message, [asdict(detail) for detail in error.details]
+        error.http_status, error.code, error.message, [detail.to_json() for detail in error.details]
     )
 
 
@@ -66,6 +72,8 @@ def _no_route(error: NotFoundError) -> Response[str]:
 
 
 def _json_object() -> dict[str, Any]:
+    if len((app.current_event.body or "").encode()) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"the body is over {MAX_BODY_BYTES // 1024} KB")
     try:
         body = json.loads(app.current_event.body or "")
     except ValueError:
@@ -97,13 +105,26 @@ def place_order() -> Response[str]:
         metrics.add_metric(name="OrdersPlaced", unit=MetricUnit.Count, value=1)
         return {"order_id": order.order_id, "status": order.status.value}
 
-    placed = run_once(key.strip(), body, app.lambda_context, work)
+    try:
+        placed = run_once(key.strip(), body, app.lambda_context, work)
+    except OrderInvalid as invalid:
+        raise _in_customer_language(invalid, body) from None
     location = f"/orders/{placed['order_id']}"
     return Response(
         status_code=202,
         content_type="application/json",
         body=json.dumps({**placed, "url": location}),
         headers={"Location": location},
+    )
+
+
+def _in_customer_language(invalid: OrderInvalid, body: dict[str, Any]) -> OrderInvalid:
+    customer = body.get("customer")
+    requested = customer.get("locale") if isinstance(customer, dict) else None
+    header = app.current_event.get_header_value("Accept-Language", case_sensitive=False)
+    locale = messages.locale_for(requested, header)
+    return OrderInvalid(
+        messages.title(locale), [messages.localized(d, locale) for d in invalid.details]
     )
 
 
@@ -117,8 +138,6 @@ def progress(order_id: str) -> dict[str, Any]:
     try:
         request = ProgressRequest.model_validate(_json_object())
     except ValidationError as invalid:
-        from intake.errors import OrderInvalid
-
         raise OrderInvalid(
             "the progress update is invalid", [domain.field_error(e) for e in invalid.errors()]
         ) from None

@@ -7,11 +7,44 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 SUPPORTED_LOCALES = ("pt-BR", "en", "en-US", "es")
+BRAZILIAN_STATES = frozenset(
+    [
+        "AC",
+        "AL",
+        "AP",
+        "AM",
+        "BA",
+        "CE",
+        "DF",
+        "ES",
+        "GO",
+        "MA",
+        "MT",
+        "MS",
+        "MG",
+        "PA",
+        "PB",
+        "PR",
+        "PE",
+        "PI",
+        "RJ",
+        "RN",
+        "RS",
+        "RO",
+        "RR",
+        "SC",
+        "SP",
+        "SE",
+        "TO",
+    ]
+)
 _CEP = re.compile(r"^\d{5}-?\d{3}$")
-_PHONE = re.compile(r"^\+?[0-9 ()-]{8,20}$")
+# Numbers written without a country code are read as Brazilian, the shop's country.
+DEFAULT_PHONE_REGION = "BR"
 
 
 class Status(StrEnum):
@@ -32,19 +65,38 @@ class _Strict(BaseModel):
 class Customer(_Strict):
     id: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=120)
-    email: EmailStr
+    email: str = Field(max_length=254)
     phone: str = Field(min_length=8, max_length=20)
     locale: Literal["pt-BR", "en", "en-US", "es"] = "pt-BR"
 
+    @field_validator("email")
+    @classmethod
+    def _email_shape(cls, value: str) -> str:
+        from email_validator import EmailNotValidError, validate_email
+
+        try:
+            return str(validate_email(value, check_deliverability=False).normalized)
+        except EmailNotValidError:
+            raise PydanticCustomError("invalid_email", "not a valid email address") from None
+
     @field_validator("phone")
     @classmethod
-    def _phone_shape(cls, value: str) -> str:
-        if not _PHONE.match(value):
-            raise ValueError("phone must be digits, optionally with + and spaces")
-        return value
+    def _phone_e164(cls, value: str) -> str:
+        """Valid for its country and stored as E.164 (+5511988887777)."""
+        import phonenumbers
+
+        try:
+            number = phonenumbers.parse(value, DEFAULT_PHONE_REGION)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise PydanticCustomError("invalid_phone", "not a valid phone number")
+        return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
 class Address(_Strict):
+    # Country first: the postal code and state rules below depend on it.
+    country: str = Field(pattern=r"^[A-Z]{2}$")
     street: str = Field(min_length=1, max_length=200)
     number: str = Field(min_length=1, max_length=20)
     complement: str = Field(default="", max_length=100)
@@ -52,13 +104,23 @@ class Address(_Strict):
     city: str = Field(min_length=1, max_length=100)
     state: str = Field(min_length=2, max_length=50)
     postal_code: str = Field(min_length=3, max_length=12)
-    country: str = Field(pattern=r"^[A-Z]{2}$")
 
-    @model_validator(mode="after")
-    def _brazilian_cep(self) -> Address:
-        if self.country == "BR" and not _CEP.match(self.postal_code):
-            raise ValueError("postal_code: a CEP has 8 digits, like 01310-100")
-        return self
+    @field_validator("state")
+    @classmethod
+    def _brazilian_state(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("country") == "BR" and value.upper() not in BRAZILIAN_STATES:
+            raise PydanticCustomError("invalid_state", "not a Brazilian state (UF)")
+        return value.upper() if info.data.get("country") == "BR" else value
+
+    @field_validator("postal_code")
+    @classmethod
+    def _brazilian_cep(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("country") != "BR":
+            return value
+        if not _CEP.match(value):
+            raise PydanticCustomError("invalid_postal_code", "a CEP has 8 digits, like 01310-100")
+        digits = value.replace("-", "")
+        return f"{digits[:5]}-{digits[5:]}"
 
 
 class Payment(_Strict):

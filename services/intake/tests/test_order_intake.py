@@ -45,7 +45,9 @@ class FixedCatalog:
         self.errors = errors or []
         self.asked: list[list[Any]] = []
 
-    def price(self, order_id: str, items: list[Any]) -> tuple[dict[str, Any] | None, list[Any]]:
+    def price(
+        self, order_id: str, items: list[Any], placed_at: Any = None, delivery: Any = None
+    ) -> tuple[dict[str, Any] | None, list[Any]]:
         self.asked.append(items)
         return (None, self.errors) if self.errors else (PRICED, [])
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from entrega_contracts.errors import FieldError
 from entrega_contracts.money import Money, total
 from inventory.errors import OrderInvalid, OutOfStock
 from inventory.models import CatalogItem, LineQuantity
+from inventory.shop import Shop, shop_problems
 
 MAX_LINES = 50
 
@@ -63,6 +65,40 @@ class StockStore(Protocol):
         """Return what the order holds to stock, once; return what was returned."""
         ...
 
+    def commit(self, order_id: str) -> list[LineQuantity]:
+        """Turn what the order holds into sold stock, once."""
+        ...
+
+    def expired(self, now: datetime, limit: int = 100) -> list[str]:
+        """Orders still holding stock past their hold's expiry."""
+        ...
+
+
+def validate_order(
+    raw_items: list[Any],
+    catalog: Catalog,
+    shop: Shop | None = None,
+    placed_at: datetime | None = None,
+    delivery: tuple[str, str] | None = None,
+) -> PricedOrder:
+    """Price the lines and check the shop can take the order then and deliver it there.
+
+    Every problem is reported at once, lines and shop alike, as one OrderInvalid.
+    """
+    problems: list[FieldError] = []
+    if shop is not None:
+        country, postal_code = delivery or (None, None)
+        problems = shop_problems(shop, placed_at, country, postal_code)
+    try:
+        priced = price_order(raw_items, catalog)
+    except OrderInvalid as invalid:
+        raise OrderInvalid(
+            invalid.message, sorted([*invalid.details, *problems], key=_field_order)
+        ) from None
+    if problems:
+        raise OrderInvalid("the shop cannot take this order", problems)
+    return priced
+
 
 def price_order(raw_items: list[Any], catalog: Catalog) -> PricedOrder:
     """Price the requested lines from the catalog, or say exactly which lines are wrong.
@@ -75,9 +111,9 @@ def price_order(raw_items: list[Any], catalog: Catalog) -> PricedOrder:
 
     for sku, (index, quantity) in quantities.items():
         item = known.get(sku)
-        problem = _line_problem(item, quantity)
+        problem = _line_problem(index, item, quantity)
         if problem:
-            errors.append(FieldError(f"items[{index}].{problem[0]}", problem[1], problem[2]))
+            errors.append(problem)
         elif item is not None:
             lines.append(PricedLine(item, quantity))
 
@@ -99,7 +135,10 @@ def _read_lines(raw_items: list[Any]) -> tuple[list[FieldError], dict[str, tuple
     if not raw_items:
         return [FieldError("items", "an order needs at least one item", "required")], {}
     if len(raw_items) > MAX_LINES:
-        return [FieldError("items", f"an order has at most {MAX_LINES} lines", "too_many")], {}
+        too_many = FieldError(
+            "items", f"an order has at most {MAX_LINES} lines", "too_many", {"max": MAX_LINES}
+        )
+        return [too_many], {}
 
     for index, raw in enumerate(raw_items):
         problem = _shape_problem(index, raw)
@@ -125,13 +164,18 @@ def _shape_problem(index: int, raw: Any) -> FieldError | None:
     return None
 
 
-def _line_problem(item: CatalogItem | None, quantity: int) -> tuple[str, str, str] | None:
+def _line_problem(index: int, item: CatalogItem | None, quantity: int) -> FieldError | None:
     if item is None:
-        return ("sku", "this item is not on the menu", "unknown_sku")
+        return FieldError(f"items[{index}].sku", "this item is not on the menu", "unknown_sku")
     if not item.on_sale:
-        return ("sku", "this item is not available right now", "not_on_sale")
+        return FieldError(
+            f"items[{index}].sku", "this item is not available right now", "not_on_sale"
+        )
     if quantity > item.max_per_order:
-        return ("quantity", f"at most {item.max_per_order} of this item per order", "too_large")
+        message = f"at most {item.max_per_order} of this item per order"
+        return FieldError(
+            f"items[{index}].quantity", message, "too_large", {"max": item.max_per_order}
+        )
     return None
 
 
@@ -155,3 +199,28 @@ def reserve(order_id: str, lines: list[LineQuantity], stock: StockStore) -> list
 def release(order_id: str, stock: StockStore) -> list[LineQuantity]:
     """Give back what the order holds; a repeat, or an order holding nothing, gives back nothing."""
     return stock.release(order_id)
+
+
+def sweep(now: datetime, stock: StockStore) -> dict[str, list[LineQuantity]]:
+    """Give back what expired holds still keep: a saga that died must not hold stock forever."""
+    released = {order_id: stock.release(order_id) for order_id in stock.expired(now)}
+    return {order_id: lines for order_id, lines in released.items() if lines}
+
+
+@dataclass(frozen=True, slots=True)
+class StockSignal:
+    """A threshold an item's available stock just crossed, for the StockLow or OutOfStock event."""
+
+    kind: str
+    sku: str
+    available: int
+    threshold: int
+
+
+def signals(sku: str, before: int, after: int, threshold: int) -> list[StockSignal]:
+    """What going from `before` to `after` units announces; nothing if no threshold was crossed."""
+    if after == 0 < before:
+        return [StockSignal("OutOfStock", sku, 0, threshold)]
+    if 0 < after <= threshold < before:
+        return [StockSignal("StockLow", sku, after, threshold)]
+    return []

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
 
+from entrega_contracts.events import parse_detail
 from inventory import domain
-from inventory.models import CatalogEntry, OrderRef, ReserveStockInput, ValidateOrderInput
-from inventory.store import DynamoCatalog, DynamoStock
+from inventory.adapters import EventBus
+from inventory.models import (
+    CatalogEntry,
+    LineQuantity,
+    OrderRef,
+    ReserveStockInput,
+    StockSetting,
+    ValidateOrderInput,
+)
+from inventory.store import DynamoCatalog, DynamoShop, DynamoStock
 
 logger = Logger(service="inventory")
 tracer = Tracer(service="inventory")
@@ -26,7 +38,13 @@ def validate_order(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     request = ValidateOrderInput.model_validate(event)
     logger.append_keys(order_id=request.order_id)
 
-    priced = domain.price_order(request.items, DynamoCatalog())
+    shop = DynamoShop().profile() if request.placed_at or request.delivery else None
+    delivery = (
+        (request.delivery.country, request.delivery.postal_code) if request.delivery else None
+    )
+    priced = domain.validate_order(
+        request.items, DynamoCatalog(), shop, request.placed_at, delivery
+    )
 
     logger.info("order priced", extra={"lines": len(priced.lines), "currency": priced.currency})
     metrics.add_metric(name="OrdersPriced", unit=MetricUnit.Count, value=1)
@@ -40,7 +58,9 @@ def reserve_stock(event: dict[str, Any], context: LambdaContext) -> dict[str, An
     request = ReserveStockInput.model_validate(event)
     logger.append_keys(order_id=request.order_id)
 
-    held = domain.reserve(request.order_id, request.lines, DynamoStock())
+    stock = DynamoStock()
+    held = domain.reserve(request.order_id, request.lines, stock)
+    EventBus().announce(_signals_after(stock, held))
 
     logger.info("stock reserved", extra={"skus": [line.sku for line in held]})
     metrics.add_metric(name="StockReserved", unit=MetricUnit.Count, value=1)
@@ -63,6 +83,81 @@ def release_stock(event: dict[str, Any], context: LambdaContext) -> dict[str, An
     logger.info("stock released", extra={"skus": [line.sku for line in released]})
     metrics.add_metric(name="StockReleased", unit=MetricUnit.Count, value=1)
     return {"order_id": request.order_id, "released": [line.model_dump() for line in released]}
+
+
+def _signals_after(stock: DynamoStock, held: list[LineQuantity]) -> list[domain.StockSignal]:
+    levels = stock.levels([line.sku for line in held])
+    return [
+        signal
+        for line in held
+        if line.sku in levels
+        for signal in domain.signals(
+            line.sku,
+            levels[line.sku].available + line.quantity,
+            levels[line.sku].available,
+            levels[line.sku].low_stock_threshold,
+        )
+    ]
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def commit_stock(event: dict[str, Any], context: LambdaContext) -> None:
+    """OrderStatusChanged(CONFIRMED): the order's hold becomes a sale and can no longer expire."""
+    change = parse_detail(event)
+    logger.append_keys(order_id=change["order_id"])
+
+    sold = DynamoStock().commit(change["order_id"])
+
+    logger.info("stock committed", extra={"skus": [line.sku for line in sold]})
+    metrics.add_metric(name="StockCommitted", unit=MetricUnit.Count, value=1 if sold else 0)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def sweep_reservations(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """On a schedule: give back the stock of holds whose saga never paid or released them."""
+    released = domain.sweep(datetime.now(UTC), DynamoStock())
+
+    if released:
+        logger.warning("expired holds released", extra={"orders": sorted(released)})
+    metrics.add_metric(name="HoldsExpired", unit=MetricUnit.Count, value=len(released))
+    return {"released": sorted(released)}
+
+
+@app.put("/catalog/<sku>/stock")
+def set_stock(sku: str) -> Response[str]:
+    try:
+        setting = StockSetting.model_validate_json(app.current_event.body or "")
+    except ValidationError as invalid:
+        errors = [
+            {"field": ".".join(map(str, e["loc"])) or "body", "message": e["msg"]}
+            for e in invalid.errors()
+        ]
+        return _problem(422, "STOCK_INVALID", "the stock setting is invalid", errors)
+
+    changed = DynamoStock().set_available(sku, setting.available)
+    if changed is None:
+        return _problem(404, "UNKNOWN_SKU", "no item with this sku")
+    before, after, threshold = changed
+    EventBus().announce(domain.signals(sku, before, after, threshold))
+
+    logger.info("stock set", extra={"sku": sku, "available": after})
+    body = {"sku": sku, "available": after}
+    return Response(status_code=200, content_type="application/json", body=json.dumps(body))
+
+
+def _problem(
+    status: int, code: str, title: str, errors: list[dict[str, Any]] | None = None
+) -> Response[str]:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "code": code}
+    if errors:
+        body["errors"] = errors
+    return Response(
+        status_code=status, content_type="application/problem+json", body=json.dumps(body)
+    )
 
 
 @app.get("/catalog")

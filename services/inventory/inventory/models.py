@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,6 +21,7 @@ class CatalogItem(BaseModel):
     on_sale: bool = True
     max_per_order: int = Field(default=10, ge=1)
     prep_minutes: int = Field(default=10, ge=0)
+    low_stock_threshold: int = Field(default=5, ge=0)
 
 
 class StockLevel(BaseModel):
@@ -27,6 +29,12 @@ class StockLevel(BaseModel):
     available: int
     reserved: int = 0
     sold: int = 0
+    low_stock_threshold: int = 5
+
+
+class Delivery(BaseModel):
+    postal_code: str
+    country: str
 
 
 class ValidateOrderInput(BaseModel):
@@ -34,6 +42,16 @@ class ValidateOrderInput(BaseModel):
     # Lines stay raw here: judging them (types, ranges, skus) is the domain's job, so that
     # every bad line gets its own field-level error instead of one parse failure.
     items: list[Any]
+    placed_at: datetime | None = None
+    delivery: Delivery | None = None
+
+
+class StockSetting(BaseModel):
+    """PUT /catalog/{sku}/stock: how many units are available for sale from now on."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    available: int = Field(ge=0, le=1_000_000)
 
 
 class LineQuantity(BaseModel):

@@ -13,14 +13,16 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from boto3.dynamodb.conditions import Key
 from botocore.exceptions import BotoCoreError, ClientError
 
 from inventory.errors import DependencyUnavailable
 from inventory.models import CatalogItem, LineQuantity, StockLevel
+from inventory.shop import Shop
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource, Table
@@ -35,15 +37,28 @@ _TRANSIENT_CODES = {
 }
 
 
+# Settled reservation rows stay this long for audit, then DynamoDB's TTL removes them.
+PURGE_AFTER = timedelta(days=30)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     catalog_table: str
     stock_table: str
+    shop_table: str
+    shop_id: str
+    hold: timedelta
 
     @classmethod
     def from_environment(cls) -> Settings:
         try:
-            return cls(os.environ["CATALOG_TABLE"], os.environ["STOCK_TABLE"])
+            return cls(
+                catalog_table=os.environ["CATALOG_TABLE"],
+                stock_table=os.environ["STOCK_TABLE"],
+                shop_table=os.environ["SHOP_TABLE"],
+                shop_id=os.environ["SHOP_ID"],
+                hold=timedelta(seconds=int(os.environ.get("RESERVATION_HOLD_SECONDS", "1800"))),
+            )
         except KeyError as missing:
             raise RuntimeError(f"inventory needs the environment variable {missing}") from None
 
@@ -102,6 +117,17 @@ class DynamoCatalog:
         )
 
 
+class DynamoShop:
+    def profile(self) -> Shop | None:
+        with _aws_errors():
+            raw = (
+                _table(settings().shop_table)
+                .get_item(Key={"shop_id": settings().shop_id})
+                .get("Item")
+            )
+        return None if raw is None else Shop.model_validate(raw)
+
+
 class DynamoStock:
     def reserve(self, order_id: str, lines: list[LineQuantity]) -> list[str]:
         table = settings().stock_table
@@ -125,6 +151,9 @@ class DynamoStock:
                     "status": "RESERVED",
                     "lines": [line.model_dump() for line in lines],
                     "created_at": datetime.now(UTC).isoformat(),
+                    # A sparse index over held reservations lets the sweeper find expired ones.
+                    "hold_state": "HELD",
+                    "expires_at": int((datetime.now(UTC) + settings().hold).timestamp()),
                 },
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
@@ -139,6 +168,45 @@ class DynamoStock:
         ]
 
     def release(self, order_id: str) -> list[LineQuantity]:
+        return self._settle(
+            order_id, "RELEASED", "SET available = available + :q, reserved = reserved - :q"
+        )
+
+    def commit(self, order_id: str) -> list[LineQuantity]:
+        """Turn a confirmed order's hold into a sale, once; a hold already settled gives nothing."""
+        return self._settle(order_id, "SOLD", "SET reserved = reserved - :q, sold = sold + :q")
+
+    def expired(self, now: datetime, limit: int = 100) -> list[str]:
+        """Orders whose hold has outlived its expiry and is still held."""
+        with _aws_errors():
+            page = _table(settings().stock_table).query(
+                IndexName="held-by-expiry",
+                KeyConditionExpression=Key("hold_state").eq("HELD")
+                & Key("expires_at").lt(int(now.timestamp())),
+                Limit=limit,
+            )
+        return [str(row["pk"]).removeprefix("RESERVATION#") for row in page.get("Items", [])]
+
+    def set_available(self, sku: str, available: int) -> tuple[int, int, int] | None:
+        """What is for sale from now: (before, after, low-stock threshold); None if unknown."""
+        try:
+            with _aws_errors():
+                response = _table(settings().stock_table).update_item(
+                    Key={"pk": f"SKU#{sku}"},
+                    UpdateExpression="SET available = :n",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeValues={":n": available},
+                    ReturnValues="ALL_OLD",
+                )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return None
+            raise
+        old: dict[str, Any] = response["Attributes"]
+        return int(old.get("available", 0)), available, int(old.get("low_stock_threshold", 5))
+
+    def _settle(self, order_id: str, outcome: str, stock_update: str) -> list[LineQuantity]:
+        """Move a held reservation to `outcome`, applying `stock_update` to its lines at once."""
         table = settings().stock_table
         with _aws_errors():
             raw: dict[str, Any] | None = (
@@ -153,32 +221,36 @@ class DynamoStock:
             LineQuantity(sku=str(line["sku"]), quantity=int(line["quantity"]))
             for line in raw["lines"]
         ]
+        now = datetime.now(UTC)
         mark = {
             "Update": {
                 "TableName": table,
                 "Key": {"pk": f"RESERVATION#{order_id}"},
-                "UpdateExpression": "SET #status = :released, released_at = :now",
+                "UpdateExpression": (
+                    "SET #status = :outcome, settled_at = :now, purge_at = :purge REMOVE hold_state"
+                ),
                 "ConditionExpression": "#status = :reserved",
                 "ExpressionAttributeNames": {"#status": "status"},
                 "ExpressionAttributeValues": {
-                    ":released": "RELEASED",
+                    ":outcome": outcome,
                     ":reserved": "RESERVED",
-                    ":now": datetime.now(UTC).isoformat(),
+                    ":now": now.isoformat(),
+                    ":purge": int((now + PURGE_AFTER).timestamp()),
                 },
             }
         }
-        returns = [
+        changes = [
             {
                 "Update": {
                     "TableName": table,
                     "Key": {"pk": f"SKU#{line.sku}"},
-                    "UpdateExpression": "SET available = available + :q, reserved = reserved - :q",
+                    "UpdateExpression": stock_update,
                     "ExpressionAttributeValues": {":q": line.quantity},
                 }
             }
             for line in lines
         ]
-        return lines if self._transact([mark, *returns]) is None else []
+        return lines if self._transact([mark, *changes]) is None else []
 
     def levels(self, skus: list[str]) -> dict[str, StockLevel]:
         name = settings().stock_table
@@ -195,6 +267,7 @@ class DynamoStock:
                         available=int(raw.get("available", 0)),
                         reserved=int(raw.get("reserved", 0)),
                         sold=int(raw.get("sold", 0)),
+                        low_stock_threshold=int(raw.get("low_stock_threshold", 5)),
                     )
         return found
 

@@ -85,7 +85,7 @@ def test_merged_quantity_over_the_limit_is_reported_on_the_first_line():
     errors = rejection(raw)
 
     assert errors == [
-        FieldError("items[1].quantity", "at most 5 of this item per order", "too_large")
+        FieldError("items[1].quantity", "at most 5 of this item per order", "too_large", {"max": 5})
     ]
 
 
@@ -109,8 +109,18 @@ def test_sku_that_cannot_be_sold_is_named_with_its_line(sku, message, code):
     [
         (0, FieldError("items[0].quantity", "quantity must be at least 1", "too_small")),
         (-3, FieldError("items[0].quantity", "quantity must be at least 1", "too_small")),
-        (6, FieldError("items[0].quantity", "at most 5 of this item per order", "too_large")),
-        (10**30, FieldError("items[0].quantity", "at most 5 of this item per order", "too_large")),
+        (
+            6,
+            FieldError(
+                "items[0].quantity", "at most 5 of this item per order", "too_large", {"max": 5}
+            ),
+        ),
+        (
+            10**30,
+            FieldError(
+                "items[0].quantity", "at most 5 of this item per order", "too_large", {"max": 5}
+            ),
+        ),
         (True, FieldError("items[0].quantity", "quantity must be a whole number", "type")),
         (1.5, FieldError("items[0].quantity", "quantity must be a whole number", "type")),
         ("2", FieldError("items[0].quantity", "quantity must be a whole number", "type")),
@@ -141,7 +151,7 @@ def test_more_than_fifty_lines_are_refused_as_a_whole():
 
     errors = rejection(raw)
 
-    assert errors == [FieldError("items", "an order has at most 50 lines", "too_many")]
+    assert errors == [FieldError("items", "an order has at most 50 lines", "too_many", {"max": 50})]
 
 
 def test_items_priced_in_different_currencies_are_refused():
