@@ -59,7 +59,7 @@ def test_forty_concurrent_orders_for_ten_units_sell_exactly_ten(api, stack):
         outcomes = list(pool.map(order, range(40)))
     done.set()
     watcher.join()
-    stack.settle(30)
+    assert stack.settle(120)
 
     confirmed = [o for o in outcomes if o["status"] == "CONFIRMED"]
     assert len(confirmed) == 10

@@ -59,9 +59,11 @@ class EntregaClient:
 
     def wait_until_settled(self, order_id: str, timeout: float = 30.0) -> dict[str, Any]:
         """Poll the order until its saga has finished (or it reached a later status)."""
-        deadline = time.monotonic() + timeout
+        deadline, pause = time.monotonic() + timeout, 0.02
         while True:
             body = self.order(order_id).body
             if body.get("status") in SETTLED or time.monotonic() > deadline:
                 return dict(body)
-            time.sleep(0.02)
+            # Back off, so that many waiting clients do not starve the sagas they wait for.
+            time.sleep(pause)
+            pause = min(pause * 1.5, 0.5)

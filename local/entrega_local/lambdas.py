@@ -104,6 +104,7 @@ class LambdaRuntime:
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lambda-async")
         self._pending = 0
         self._idle = threading.Condition()
+        self._closing = threading.Event()
 
     def register(self, function: Function) -> None:
         self.functions[function.name] = function
@@ -127,19 +128,31 @@ class LambdaRuntime:
         """Queue an event invocation; it is retried twice and then dead-lettered."""
         with self._idle:
             self._pending += 1
-        self._pool.submit(self._run_with_retries, name_or_arn, event)
+        self._pool.submit(self._attempt, name_or_arn, event, 0)
 
-    def _run_with_retries(self, name_or_arn: str, event: Any) -> None:
+    def _attempt(self, name_or_arn: str, event: Any, retries_done: int) -> None:
+        result, failed = self.invoke(name_or_arn, event)
+        if failed and retries_done < len(ASYNC_RETRY_DELAYS) and not self._closing.is_set():
+            # The retry waits on a timer, not in a worker, so waiting never starves the pool.
+            timer = threading.Timer(
+                ASYNC_RETRY_DELAYS[retries_done],
+                self._resubmit,
+                (name_or_arn, event, retries_done + 1),
+            )
+            timer.daemon = True
+            timer.start()
+            return
+        if failed:
+            self.dead_letters.append(DeadLetter(name_or_arn, event, result))
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()
+
+    def _resubmit(self, name_or_arn: str, event: Any, retries_done: int) -> None:
         try:
-            for delay in (*ASYNC_RETRY_DELAYS, None):
-                result, failed = self.invoke(name_or_arn, event)
-                if not failed:
-                    return
-                if delay is None:
-                    self.dead_letters.append(DeadLetter(name_or_arn, event, result))
-                    return
-                time.sleep(delay)
-        finally:
+            self._pool.submit(self._attempt, name_or_arn, event, retries_done)
+        except RuntimeError:
+            # The pool closed while the retry waited: the stack is stopping.
             with self._idle:
                 self._pending -= 1
                 self._idle.notify_all()
@@ -150,6 +163,7 @@ class LambdaRuntime:
             return self._idle.wait_for(lambda: self._pending == 0, timeout)
 
     def shutdown(self) -> None:
+        self._closing.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 

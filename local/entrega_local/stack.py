@@ -155,7 +155,7 @@ class EmbeddedStack:
         sent = sns_backends[ACCOUNT][REGION].sms_messages
         return [SentSms(message_id, to, text) for message_id, (to, text) in sent.items()]
 
-    def settle(self, timeout: float = 10.0) -> bool:
+    def settle(self, timeout: float = 60.0) -> bool:
         """Wait for queued event deliveries (notifications and their echoes) to finish."""
         return self.runtime.wait_idle(timeout)
 
