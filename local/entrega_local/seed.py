@@ -78,9 +78,11 @@ def load_inventory(catalog_table: str, stock_table: str, shop_table: str) -> Non
 def load_history(history_table: str) -> None:
     pairs: Counter[tuple[str, str]] = Counter()
     popular: Counter[str] = Counter()
+    customers: Counter[tuple[str, str]] = Counter()
     for order in history():
         skus = sorted({line["sku"] for line in order["items"]})
         popular.update(skus)
+        customers.update((order["customer_id"], sku) for sku in skus)
         for first, second in itertools.permutations(skus, 2):
             pairs[(first, second)] += 1
 
@@ -93,10 +95,13 @@ def load_history(history_table: str) -> None:
                     "sk": "META",
                     "name": item["name"],
                     "name_en": item["name_en"],
+                    "category": item["category"],
                     "prep_minutes": item["prep_minutes"],
                     "on_sale": item["on_sale"],
                 }
             )
+        for (customer_id, sku), count in customers.items():
+            batch.put_item(Item={"pk": f"CUSTOMER#{customer_id}", "sk": sku, "count": count})
         for (first, second), count in pairs.items():
             batch.put_item(Item={"pk": f"PAIR#{first}", "sk": second, "count": count})
         for sku, count in popular.items():

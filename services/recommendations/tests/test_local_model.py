@@ -176,10 +176,6 @@ def test_priority_rises_to_four_from_six_units(lines, priority):
     assert insight.priority == priority
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: _rank keeps 9 candidates before off-sale ones are dropped, losing later ones",
-)
 def test_many_off_sale_favourites_do_not_hide_what_is_on_sale():
     off_sale = {f"old{n}": Product(sku=f"old{n}", name="Old", on_sale=False) for n in range(9)}
     history = MemoryHistory(dict.fromkeys(off_sale, 100), {"guarana": 1}, {**CATALOG, **off_sale})
