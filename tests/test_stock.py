@@ -144,18 +144,21 @@ def test_crossing_the_thresholds_announces_stock_low_then_out_of_stock(
 
 
 def test_a_confirmed_order_turns_its_hold_into_a_sale(api, stack, place):
-    sku = "pao-de-queijo-porcao"
+    sku = "agua-mineral-sem-gas"
+    stack.settle()
     before = stock_row(stack, sku)
 
-    api.wait_until_settled(place(sample_order(0, items=[{"sku": sku, "quantity": 2}])))
-    stack.settle()
+    order_id = place(sample_order(0, items=[{"sku": sku, "quantity": 2}]))
+    api.wait_until_settled(order_id)
+    assert stack.settle()
 
     after = stock_row(stack, sku)
-    assert (after["available"], after["reserved"], after["sold"]) == (
-        before["available"] - 2,
-        before["reserved"],
-        before["sold"] + 2,
-    )
+    table = boto3.resource("dynamodb").Table(stack.output("inventory", "StockTableName"))
+    hold = table.get_item(Key={"pk": f"RESERVATION#{order_id}"}, ConsistentRead=True)["Item"]
+    assert hold["status"] == "SOLD"
+    assert "hold_state" not in hold
+    assert after["available"] == before["available"] - 2
+    assert sum(after.values()) == sum(before.values())
 
 
 def test_an_expired_hold_is_returned_by_the_sweeper_once(api, stack):

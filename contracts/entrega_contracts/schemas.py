@@ -61,7 +61,8 @@ def all_schemas() -> dict[str, dict[str, Any]]:
 
 
 @functools.cache
-def _registry() -> Registry[Any]:
+def registry() -> Registry[Any]:
+    """Every schema by `$id`, so that relative references resolve."""
     pairs = [(doc["$id"], Resource.from_contents(doc, DRAFT7)) for doc in all_schemas().values()]
     return Registry().with_resources(pairs)
 
@@ -72,7 +73,7 @@ def validator(name: str) -> Draft7Validator:
         schema = all_schemas()[name]
     except KeyError:
         raise KeyError(f"no schema named {name!r}") from None
-    return Draft7Validator(schema, registry=_registry(), format_checker=FormatChecker())
+    return Draft7Validator(schema, registry=registry(), format_checker=FormatChecker())
 
 
 def field_path(parts: Any) -> str:

@@ -13,10 +13,13 @@ import time
 import typer
 from rich.console import Console
 
+from entrega_local.events_cli import app as events_app
+
 app = typer.Typer(
     help="Entrega on this machine: the embedded AWS stack, its API and the demo.",
     no_args_is_help=True,
 )
+app.add_typer(events_app, name="events")
 
 
 def _quiet(verbose: bool) -> None:

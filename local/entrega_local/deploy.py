@@ -147,6 +147,8 @@ class Deployer:
             return f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{physical}:*"
         if kind == "AWS::SQS::Queue" and attribute == "Arn":
             return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{physical.rsplit('/', 1)[-1]}"
+        if kind == "AWS::SQS::Queue" and attribute == "QueueName":
+            return physical.rsplit("/", 1)[-1]
         raise TemplateError(f"Fn::GetAtt {attribute} of {kind} is not supported")
 
     def _create(
@@ -163,6 +165,13 @@ class Deployer:
         if kind == "AWS::Events::EventBus":
             self.client("events").create_event_bus(Name=props["Name"])
             return str(props["Name"])
+        if kind == "AWS::Events::Archive":
+            self.client("events").create_archive(
+                ArchiveName=props["ArchiveName"],
+                EventSourceArn=props["SourceArn"],
+                RetentionDays=int(props.get("RetentionDays", 0)),
+            )
+            return str(props["ArchiveName"])
         if kind == "AWS::SSM::Parameter":
             self.client("ssm").put_parameter(
                 Name=props["Name"], Value=str(props["Value"]), Type="String", Overwrite=True

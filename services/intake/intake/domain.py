@@ -50,6 +50,10 @@ class OrderStore(Protocol):
         """Write the new status only if the stored order still has `order`'s status and version."""
         ...
 
+    def record_location(self, order: Order, location: dict[str, Any], at: datetime) -> Order:
+        """Remember where the courier last was; no status changes."""
+        ...
+
 
 class Saga(Protocol):
     def start(self, order: Order) -> None: ...
@@ -243,3 +247,41 @@ def record_outcome(request: dict[str, Any], now: datetime, store: OrderStore, bu
         reason=reason,
         changes=recorded,
     )
+
+
+_DELIVERY_STAGES = {"picked_up": Status.OUT_FOR_DELIVERY, "delivered": Status.DELIVERED}
+
+
+def apply_delivery(detail: dict[str, Any], store: OrderStore, bus: Bus) -> Order:
+    """A courier app's DeliveryProgressed, with the same rules as the progress API."""
+    at = datetime.fromisoformat(detail["at"])
+    stage = detail["stage"]
+    if stage in _DELIVERY_STAGES:
+        reason = {"code": "COURIER_REPORTED", "message": f"courier {detail['courier_id']}: {stage}"}
+        return move(detail["order_id"], _DELIVERY_STAGES[stage], at, store, bus, reason=reason)
+
+    order = get_order(detail["order_id"], store)
+    if order.status is not Status.OUT_FOR_DELIVERY:
+        raise InvalidTransition(f"an order that is {order.status.value} has no courier on the way")
+    return store.record_location(order, detail.get("location") or {}, at)
+
+
+def apply_shop_decision(detail: dict[str, Any], store: OrderStore, bus: Bus) -> Order:
+    """The shop's OrderAcceptedByShop: accepted starts preparing; refused cancels the order.
+
+    A cancellation is announced as OrderStatusChanged(CANCELLED), on which payments refunds
+    the charge and inventory returns the stock.
+    """
+    at = datetime.fromisoformat(detail["at"])
+    if detail["accepted"]:
+        return move(detail["order_id"], Status.PREPARING, at, store, bus)
+    reason = {
+        "code": "SHOP_REFUSED",
+        "message": detail.get("reason") or "the shop could not take the order",
+    }
+    order = get_order(detail["order_id"], store)
+    if order.status is not Status.CONFIRMED and order.status is not Status.CANCELLED:
+        raise InvalidTransition(
+            f"the shop can only refuse a CONFIRMED order, not a {order.status.value} one"
+        )
+    return move(detail["order_id"], Status.CANCELLED, at, store, bus, reason=reason)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,18 +15,23 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from entrega_contracts.errors import Reason
 from entrega_contracts.events import parse_detail
+from entrega_contracts.inbound import event_key, reject
+from entrega_contracts.schemas import ContractViolation
 from intake import domain, messages, views
-from intake.adapters import EventBus, LambdaCatalog, StepFunctionsSaga, run_once
+from intake.adapters import EventBus, LambdaCatalog, StepFunctionsSaga, run_once, settings
 from intake.errors import (
     IdempotencyKeyMissing,
     IntakeError,
+    InvalidTransition,
     MalformedRequest,
     OrderInvalid,
+    OrderNotFound,
     PayloadTooLarge,
 )
-from intake.models import ProgressRequest, Status
-from intake.store import DynamoOrders
+from intake.models import Order, ProgressRequest, Status
+from intake.store import DynamoOrders, InboundLog
 
 logger = Logger(service="intake")
 tracer = Tracer(service="intake")
@@ -199,3 +206,46 @@ def notification_sent(event: dict[str, Any], context: LambdaContext) -> None:
     logger.info(
         "notification recorded", extra={"status": sent["status"], "channel": sent["channel"]}
     )
+
+
+def _inbound(event: dict[str, Any], apply: Callable[[dict[str, Any]], Order]) -> None:
+    """Apply an inbound event once, or refuse it visibly; never half-apply it."""
+    event_id = event_key(event)
+    logger.append_keys(event_id=event_id, detail_type=event.get("detail-type"))
+    log = InboundLog()
+    if log.seen(event_id):
+        logger.info("inbound event already applied")
+        metrics.add_metric(name="InboundDuplicates", unit=MetricUnit.Count, value=1)
+        return
+    try:
+        detail = parse_detail(event)
+        logger.append_keys(order_id=detail.get("order_id"))
+        order = apply(detail)
+    except ContractViolation as broken:
+        _refuse(event, Reason("CONTRACT_VIOLATION", str(broken), []))
+    except (OrderNotFound, InvalidTransition) as refused:
+        _refuse(event, Reason(refused.code, refused.message, []))
+    else:
+        logger.info("inbound event applied", extra={"status": order.status.value})
+        metrics.add_metric(name="InboundEventsApplied", unit=MetricUnit.Count, value=1)
+    log.mark(event_id, "done")
+
+
+def _refuse(event: dict[str, Any], reason: Reason) -> None:
+    logger.warning("inbound event refused", extra={"code": reason.code})
+    metrics.add_metric(name="InboundEventsRefused", unit=MetricUnit.Count, value=1)
+    reject(event, reason, settings().event_bus, os.environ["INTAKE_DEAD_LETTER_QUEUE_URL"])
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def delivery_progressed(event: dict[str, Any], context: LambdaContext) -> None:
+    _inbound(event, lambda detail: domain.apply_delivery(detail, DynamoOrders(), EventBus()))
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def shop_decided(event: dict[str, Any], context: LambdaContext) -> None:
+    _inbound(event, lambda detail: domain.apply_shop_decision(detail, DynamoOrders(), EventBus()))

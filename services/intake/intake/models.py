@@ -168,4 +168,5 @@ class Order(BaseModel):
     personal_line: str | None = None
     priority: int | None = None
     notifications: dict[str, dict[str, Any]] = {}
+    courier_location: dict[str, Any] | None = None
     version: int = 1

@@ -7,6 +7,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -119,6 +120,17 @@ class DynamoOrders:
             f"the order changed to {now} while it was being moved to {entry.status.value}"
         )
 
+    def record_location(self, order: Order, location: dict[str, Any], at: datetime) -> Order:
+        with _aws_errors():
+            response = _table().update_item(
+                Key={"order_id": order.order_id},
+                UpdateExpression="SET courier_location = :where",
+                ConditionExpression="attribute_exists(order_id)",
+                ExpressionAttributeValues={":where": {**_decimals(location), "at": at.isoformat()}},
+                ReturnValues="ALL_NEW",
+            )
+        return Order.model_validate(_plain(response["Attributes"]))
+
     def record_notification(self, order_id: str, key: str, notification: dict[str, Any]) -> None:
         try:
             with _aws_errors():
@@ -134,10 +146,49 @@ class DynamoOrders:
                 raise
 
 
+class InboundLog:
+    """Which inbound events were already applied, so a redelivered one changes nothing.
+
+    Kept in intake's idempotency table under `inbound#<event id>`, expiring after a week
+    (EventBridge redelivers for at most a day).
+    """
+
+    def seen(self, event_id: str) -> bool:
+        with _aws_errors():
+            found = _idempotency_table().get_item(
+                Key={"id": f"inbound#{event_id}"}, ConsistentRead=True
+            )
+        return "Item" in found
+
+    def mark(self, event_id: str, outcome: str) -> None:
+        expires = int((datetime.now(UTC) + timedelta(days=7)).timestamp())
+        with _aws_errors():
+            _idempotency_table().put_item(
+                Item={"id": f"inbound#{event_id}", "outcome": outcome, "expiration": expires}
+            )
+
+
+@functools.cache
+def _idempotency_table() -> Table:
+    try:
+        name = os.environ["IDEMPOTENCY_TABLE"]
+    except KeyError:
+        raise RuntimeError("intake needs the environment variable IDEMPOTENCY_TABLE") from None
+    with _lock:
+        return boto3.session.Session().resource("dynamodb").Table(name)
+
+
+def _decimals(value: dict[str, Any]) -> dict[str, Any]:
+    """Coordinates arrive as floats; DynamoDB takes them as exact decimals of their text."""
+    return {
+        key: Decimal(str(item)) if isinstance(item, float) else item for key, item in value.items()
+    }
+
+
 def _plain(value: Any) -> Any:
-    """DynamoDB numbers come back as Decimal; every number Entrega stores is an integer."""
+    """DynamoDB numbers come back as Decimal; all are integers but the courier's coordinates."""
     if isinstance(value, Decimal):
-        return int(value)
+        return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list):

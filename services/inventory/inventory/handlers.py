@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +13,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from entrega_contracts.errors import Reason
 from entrega_contracts.events import parse_detail
+from entrega_contracts.inbound import event_key, reject
+from entrega_contracts.schemas import ContractViolation
 from inventory import domain
 from inventory.adapters import EventBus
 from inventory.models import (
@@ -125,6 +129,59 @@ def sweep_reservations(event: dict[str, Any], context: LambdaContext) -> dict[st
         logger.warning("expired holds released", extra={"orders": sorted(released)})
     metrics.add_metric(name="HoldsExpired", unit=MetricUnit.Count, value=len(released))
     return {"released": sorted(released)}
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def give_back_stock(event: dict[str, Any], context: LambdaContext) -> None:
+    """OrderStatusChanged(CANCELLED): whatever the order held or bought goes back on sale."""
+    change = parse_detail(event)
+    logger.append_keys(order_id=change["order_id"])
+
+    returned = DynamoStock().give_back(change["order_id"])
+
+    logger.info("stock given back", extra={"skus": [line.sku for line in returned]})
+    metrics.add_metric(name="StockGivenBack", unit=MetricUnit.Count, value=1 if returned else 0)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def stock_adjusted(event: dict[str, Any], context: LambdaContext) -> None:
+    """A shop system's StockAdjusted: applied once, as the stock API would, or refused visibly."""
+    logger.append_keys(event_id=event.get("id"))
+    try:
+        adjustment = parse_detail(event)
+    except ContractViolation as broken:
+        return _refuse(event, Reason("CONTRACT_VIOLATION", str(broken), []))
+
+    outcome = DynamoStock().adjust(event_key(event), adjustment["sku"], adjustment["change"])
+    if outcome == "DUPLICATE":
+        logger.info("stock adjustment already applied")
+        metrics.add_metric(name="InboundDuplicates", unit=MetricUnit.Count, value=1)
+    elif isinstance(outcome, str):
+        _refuse(event, Reason(outcome, _REFUSALS[outcome], []))
+    else:
+        before, after, threshold = outcome
+        EventBus().announce(domain.signals(adjustment["sku"], before, after, threshold))
+        logger.info("stock adjusted", extra={"sku": adjustment["sku"], "available": after})
+        metrics.add_metric(name="StockAdjusted", unit=MetricUnit.Count, value=1)
+    return None
+
+
+_REFUSALS = {
+    "UNKNOWN_SKU": "no item with this sku",
+    "NEGATIVE_STOCK": "the change would take the stock below zero",
+}
+
+
+def _refuse(event: dict[str, Any], reason: Reason) -> None:
+    logger.warning("inbound event refused", extra={"code": reason.code})
+    metrics.add_metric(name="InboundEventsRefused", unit=MetricUnit.Count, value=1)
+    reject(
+        event, reason, os.environ["EVENT_BUS_NAME"], os.environ["INVENTORY_DEAD_LETTER_QUEUE_URL"]
+    )
 
 
 @app.put("/catalog/<sku>/stock")

@@ -205,7 +205,53 @@ class DynamoStock:
         old: dict[str, Any] = response["Attributes"]
         return int(old.get("available", 0)), available, int(old.get("low_stock_threshold", 5))
 
-    def _settle(self, order_id: str, outcome: str, stock_update: str) -> list[LineQuantity]:
+    def give_back(self, order_id: str) -> list[LineQuantity]:
+        """A cancelled order's stock goes back on sale, whether still held or already sold."""
+        released = self.release(order_id)
+        if released:
+            return released
+        return self._settle(
+            order_id,
+            "RETURNED",
+            "SET available = available + :q, sold = sold - :q",
+            expected="SOLD",
+        )
+
+    def adjust(self, event_id: str, sku: str, change: int) -> tuple[int, int, int] | str:
+        """Apply a shop's stock change once per event: (before, after, threshold), or why not.
+
+        The event's marker row and the change commit together, so a redelivered event finds
+        its marker and changes nothing; stock never goes below zero.
+        """
+        table = settings().stock_table
+        purge_at = int((datetime.now(UTC) + timedelta(days=7)).timestamp())
+        marker = {
+            "Put": {
+                "TableName": table,
+                "Item": {"pk": f"INBOUND#{event_id}", "purge_at": purge_at},
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        update = {
+            "Update": {
+                "TableName": table,
+                "Key": {"pk": f"SKU#{sku}"},
+                "UpdateExpression": "SET available = available + :change",
+                "ConditionExpression": "attribute_exists(pk) AND available >= :floor",
+                "ExpressionAttributeValues": {":change": change, ":floor": max(0, -change)},
+            }
+        }
+        reasons = self._transact([marker, update])
+        if reasons is not None:
+            if reasons[0] == "ConditionalCheckFailed":
+                return "DUPLICATE"
+            return "NEGATIVE_STOCK" if sku in self.levels([sku]) else "UNKNOWN_SKU"
+        level = self.levels([sku])[sku]
+        return level.available - change, level.available, level.low_stock_threshold
+
+    def _settle(
+        self, order_id: str, outcome: str, stock_update: str, expected: str = "RESERVED"
+    ) -> list[LineQuantity]:
         """Move a held reservation to `outcome`, applying `stock_update` to its lines at once."""
         table = settings().stock_table
         with _aws_errors():
@@ -214,7 +260,7 @@ class DynamoStock:
                 .get_item(Key={"pk": f"RESERVATION#{order_id}"}, ConsistentRead=True)
                 .get("Item")
             )
-        if raw is None or raw.get("status") != "RESERVED":
+        if raw is None or raw.get("status") != expected:
             return []
 
         lines = [
@@ -229,11 +275,11 @@ class DynamoStock:
                 "UpdateExpression": (
                     "SET #status = :outcome, settled_at = :now, purge_at = :purge REMOVE hold_state"
                 ),
-                "ConditionExpression": "#status = :reserved",
+                "ConditionExpression": "#status = :expected",
                 "ExpressionAttributeNames": {"#status": "status"},
                 "ExpressionAttributeValues": {
                     ":outcome": outcome,
-                    ":reserved": "RESERVED",
+                    ":expected": expected,
                     ":now": now.isoformat(),
                     ":purge": int((now + PURGE_AFTER).timestamp()),
                 },
