@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo serve check lint typecheck test install clean
+.PHONY: demo serve check lint typecheck test bench install clean
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ test: install
 	$(BIN)/pytest
 
 check: lint typecheck test
+
+bench: install
+	$(BIN)/python bench/cold_start.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

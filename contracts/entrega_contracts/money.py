@@ -1,5 +1,7 @@
 """Money as an integer count of minor units plus an ISO 4217 currency code.
 
+Babel's CLDR data loads on first use, so importing this module costs a handler nothing.
+
 The number of decimals comes from the currency itself (BRL 2, JPY 0, KWD 3), as published in
 the CLDR data that Babel ships, so no float or hand-kept table ever touches an amount.
 """
@@ -11,8 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from babel.numbers import format_currency, get_currency_precision, list_currencies
-
 
 class CurrencyError(ValueError):
     """An amount was given in a currency that ISO 4217 does not know, or mixed currencies."""
@@ -20,6 +20,8 @@ class CurrencyError(ValueError):
 
 @functools.cache
 def _known_currencies() -> frozenset[str]:
+    from babel.numbers import list_currencies
+
     return frozenset(list_currencies())
 
 
@@ -27,6 +29,8 @@ def exponent(currency: str) -> int:
     """How many decimal places the currency's minor unit has."""
     if currency not in _known_currencies():
         raise CurrencyError(f"unknown currency {currency!r}")
+    from babel.numbers import get_currency_precision
+
     return int(get_currency_precision(currency))
 
 
@@ -63,6 +67,8 @@ class Money:
 
     def format(self, locale: str = "pt_BR") -> str:
         """The amount as a customer reads it, e.g. 'R$ 1.234,56' in pt-BR or '$1,234.56' in en."""
+        from babel.numbers import format_currency
+
         return str(
             format_currency(self.as_decimal(), self.currency, locale=locale.replace("-", "_"))
         )

@@ -11,11 +11,14 @@ import functools
 import json
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft7Validator, FormatChecker
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT7
+if TYPE_CHECKING:
+    from jsonschema import Draft7Validator
+    from referencing import Registry
+
+# jsonschema and referencing load on first validation, not on import: a handler that
+# imports this module pays for them only when it checks a document (cold starts matter).
 
 _ROOT = "schemas"
 
@@ -63,12 +66,17 @@ def all_schemas() -> dict[str, dict[str, Any]]:
 @functools.cache
 def registry() -> Registry[Any]:
     """Every schema by `$id`, so that relative references resolve."""
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT7
+
     pairs = [(doc["$id"], Resource.from_contents(doc, DRAFT7)) for doc in all_schemas().values()]
     return Registry().with_resources(pairs)
 
 
 @functools.cache
 def validator(name: str) -> Draft7Validator:
+    from jsonschema import Draft7Validator, FormatChecker
+
     try:
         schema = all_schemas()[name]
     except KeyError:
