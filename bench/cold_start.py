@@ -45,15 +45,19 @@ def _once(code: str, env: dict[str, str]) -> float:
 
 
 def measure(samples: int) -> dict[str, dict[str, float]]:
-    modules = {f"{s}.handlers": f"import {s}.handlers" for s in SERVICES}
+    """Median seconds per module, sampled in rounds that interleave the baseline, so that
+    load from elsewhere on the machine falls on both sides of each ratio alike."""
+    codes = {"baseline": BASELINE, **{f"{s}.handlers": f"import {s}.handlers" for s in SERVICES}}
     results: dict[str, dict[str, float]] = {}
     for label, tracing in (("tracing off", False), ("tracing on", True)):
         env = _environment(tracing)
-        base = statistics.median(_once(BASELINE, env) for _ in range(samples))
+        times: dict[str, list[float]] = {name: [] for name in codes}
+        for _ in range(samples):
+            for name, code in codes.items():
+                times[name].append(_once(code, env))
+        base = statistics.median(times.pop("baseline"))
         results[label] = {"baseline seconds": round(base, 4)}
-        for module, code in modules.items():
-            seconds = statistics.median(_once(code, env) for _ in range(samples))
-            results[label][module] = round(seconds / base, 3)
+        results[label] |= {name: round(statistics.median(t) / base, 3) for name, t in times.items()}
     return results
 
 
