@@ -29,6 +29,7 @@ class Outcome:
     checks: dict[str, bool] = field(default_factory=dict)
     timeline: list[dict[str, Any]] = field(default_factory=list)
     emails: list[dict[str, str]] = field(default_factory=list)
+    texts: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -44,6 +45,7 @@ class Outcome:
             "checks": self.checks,
             "timeline": [entry["status"] for entry in self.timeline],
             "emails": [email["subject"] for email in self.emails],
+            "texts": [text["body"] for text in self.texts],
         }
 
 
@@ -86,6 +88,7 @@ class Demo:
         outcome.got = body["status"]
         outcome.timeline = body["timeline"]
         outcome.emails = self._emails(body)
+        outcome.texts = self._texts(body)
         return outcome
 
     def _emails(self, order: dict[str, Any]) -> list[dict[str, str]]:
@@ -95,6 +98,10 @@ class Demo:
             for email in self.stack.sent_emails()
             if email.message_id in ids
         ]
+
+    def _texts(self, order: dict[str, Any]) -> list[dict[str, str]]:
+        ids = {sent["message_id"] for sent in order["notifications"] if sent["channel"] == "sms"}
+        return [{"to": sms.to, "body": sms.text} for sms in self.stack.sent_sms() if sms.message_id in ids]
 
     def delivered(self) -> Outcome:
         placed = self.api.place_order(sample_order(0), key="demo-delivered")
@@ -207,6 +214,8 @@ def show(outcomes: list[Outcome], console: Console) -> None:
             reason = entry.get("reason") or {}
             note = f"  ({reason.get('code')}: {reason.get('message')})" if reason else ""
             lines.append(f"  {entry['at'][11:23]}  {entry['status']}{note}")
+        for text in outcome.texts:
+            lines.append(f"  [magenta]✆ {text['to']}[/]  {text['body']}")
         for email in outcome.emails:
             lines.append(
                 f"  [cyan]✉ {email['to']}[/]  {email['subject']}"

@@ -4,7 +4,8 @@ This plays the part of `sam deploy` for the embedded stack: it reads the templat
 resolves parameters (SSM-typed ones from the emulator's Parameter Store, which earlier
 stacks wrote), applies Globals, and creates each resource with the service's own API call.
 Functions are registered with the LambdaRuntime, API events become gateway routes and
-EventBridgeRule events become rules with Lambda targets.
+EventBridgeRule events become rules with Lambda targets, and AWS::ApiGatewayV2 WebSocket
+APIs are served by websocket.py.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import boto3
 
 from entrega_local.lambdas import ACCOUNT, REGION, Function, LambdaRuntime
 from entrega_local.templates import PSEUDO, TemplateError, load, resolve
+from entrega_local.websocket import WebSocketGateway
 
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/entrega-local-lambda"
 # Resource types the embedded stack has no use for: permissions and alarms only matter on AWS.
@@ -56,9 +58,15 @@ class DeployedStack:
 
 
 class Deployer:
-    def __init__(self, runtime: LambdaRuntime, environment: dict[str, str]) -> None:
+    def __init__(
+        self,
+        runtime: LambdaRuntime,
+        environment: dict[str, str],
+        sockets: WebSocketGateway | None = None,
+    ) -> None:
         self.runtime = runtime
         self.environment = environment
+        self.sockets = sockets
         self._clients: dict[str, Any] = {}
         self._role_created = False
 
@@ -149,6 +157,8 @@ class Deployer:
             return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{physical.rsplit('/', 1)[-1]}"
         if kind == "AWS::SQS::Queue" and attribute == "QueueName":
             return physical.rsplit("/", 1)[-1]
+        if kind == "AWS::ApiGatewayV2::Api" and self.sockets is not None:
+            return self.sockets.attribute(physical, attribute)
         raise TemplateError(f"Fn::GetAtt {attribute} of {kind} is not supported")
 
     def _create(
@@ -187,6 +197,8 @@ class Deployer:
             return str(
                 self.client("sqs").create_queue(QueueName=props.get("QueueName", name))["QueueUrl"]
             )
+        if kind.startswith("AWS::ApiGatewayV2::") and self.sockets is not None:
+            return self.sockets.create(kind, name, props)
         if kind == "AWS::Serverless::Function":
             return self._function(props.get("FunctionName", name), logical, props, stack)
         if kind == "AWS::Serverless::StateMachine":

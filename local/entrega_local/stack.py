@@ -26,6 +26,7 @@ from entrega_local.emulator import running_emulator
 from entrega_local.faults import Faults
 from entrega_local.gateway import Gateway
 from entrega_local.lambdas import ACCOUNT, REGION, LambdaRuntime
+from entrega_local.websocket import WebSocketGateway
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = (
@@ -80,6 +81,7 @@ class EmbeddedStack:
     runtime: LambdaRuntime
     faults: Faults
     stacks: dict[str, DeployedStack] = field(default_factory=dict)
+    sockets: WebSocketGateway | None = None
 
     @classmethod
     @contextmanager
@@ -98,7 +100,11 @@ class EmbeddedStack:
             cleanup.callback(runtime.shutdown)
             environment: dict[str, str] = {}
             cleanup.callback(_forget, environment)
-            deployer = Deployer(runtime, environment)
+            # Started before deploying: a WebSocket API's endpoint names the server's port.
+            sockets = WebSocketGateway(runtime)
+            sockets.start()
+            cleanup.callback(sockets.stop)
+            deployer = Deployer(runtime, environment, sockets)
             deployed = {
                 name: deployer.deploy(name, path, _overrides(name, port)) for name, path in STACKS
             }
@@ -113,7 +119,7 @@ class EmbeddedStack:
             if run_schedules:
                 schedules = [entry for stack in deployed.values() for entry in stack.schedules]
                 cleanup.callback(_run_on_schedule(runtime, schedules))
-            yield cls(gateway.url, emulator_url, runtime, injected, deployed)
+            yield cls(gateway.url, emulator_url, runtime, injected, deployed, sockets)
 
     def invoke(self, logical_id: str, event: Any) -> Any:
         """Invoke a deployed function by its template name, as a schedule or an operator would."""
@@ -156,8 +162,31 @@ class EmbeddedStack:
         return [SentSms(message_id, to, text) for message_id, (to, text) in sent.items()]
 
     def settle(self, timeout: float = 60.0) -> bool:
-        """Wait for queued event deliveries (notifications and their echoes) to finish."""
-        return self.runtime.wait_idle(timeout)
+        """Wait for running sagas and queued event deliveries (notifications and their echoes).
+
+        A saga's last task writes the order's status before it publishes the event, so the
+        status can be read while no delivery is queued yet: running sagas are waited for too.
+        """
+        import boto3
+
+        sagas = boto3.session.Session().client("stepfunctions")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            idle = self.runtime.wait_idle(max(0.0, deadline - time.monotonic()))
+            if idle and not _running(sagas):
+                return True
+            time.sleep(0.02)
+        return False
+
+
+def _running(sagas: Any) -> bool:
+    """Whether any execution of any state machine is still running."""
+    return any(
+        sagas.list_executions(stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING")[
+            "executions"
+        ]
+        for machine in sagas.list_state_machines()["stateMachines"]
+    )
 
 
 def _run_on_schedule(runtime: LambdaRuntime, schedules: list[Schedule]) -> Callable[[], None]:
