@@ -65,6 +65,7 @@ CODE = [
     for path in sorted(
         [
             *(ROOT / "services").glob("*/*/*.py"),
+            *(ROOT / "services").glob("*/*/*/*.py"),
             *(ROOT / "local").glob("*/*.py"),
             *(ROOT / "contracts").glob("*/*.py"),
         ]

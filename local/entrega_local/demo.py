@@ -101,7 +101,11 @@ class Demo:
 
     def _texts(self, order: dict[str, Any]) -> list[dict[str, str]]:
         ids = {sent["message_id"] for sent in order["notifications"] if sent["channel"] == "sms"}
-        return [{"to": sms.to, "body": sms.text} for sms in self.stack.sent_sms() if sms.message_id in ids]
+        return [
+            {"to": sms.to, "body": sms.text}
+            for sms in self.stack.sent_sms()
+            if sms.message_id in ids
+        ]
 
     def delivered(self) -> Outcome:
         placed = self.api.place_order(sample_order(0), key="demo-delivered")

@@ -1,4 +1,8 @@
-"""Payments' Lambda entry points: the saga's charge task and refund compensation."""
+"""Payments' Lambda entry points for the saga: the charge task and the refund compensation.
+
+The payments API (provider webhooks, the payment view) is in `payments.api`, so that these
+two functions, which the saga waits on, do not load the API resolver at cold start.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from payments import domain
 from payments.adapters import provider_for
-from payments.models import ChargeInput, OrderRef
+from payments.models import ChargeInput, RefundInput
 from payments.store import DynamoLedger
 
 logger = Logger(service="payments")
@@ -25,14 +29,22 @@ def charge_payment(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     request = ChargeInput.model_validate(event)
     logger.append_keys(order_id=request.order_id, provider=request.payment.provider)
 
-    entry = domain.charge(request, DynamoLedger(), provider_for(request.payment.provider))
+    provider = provider_for(request.payment.provider)
+    entry = domain.charge(request, DynamoLedger(), provider)
 
-    logger.info("payment captured", extra={"amount": entry.amount, "currency": entry.currency})
+    logger.info(
+        "payment captured",
+        extra={
+            "amount": entry.captured_amount,
+            "currency": entry.currency,
+            "adapter": type(provider).__name__,
+        },
+    )
     metrics.add_metric(name="PaymentsCaptured", unit=MetricUnit.Count, value=1)
     return {
         "charge_id": entry.charge_id,
         "provider": entry.provider,
-        "amount": {"amount": entry.amount, "currency": entry.currency},
+        "amount": {"amount": entry.captured_amount, "currency": entry.currency},
         "status": "CAPTURED",
     }
 
@@ -41,14 +53,24 @@ def charge_payment(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def refund_payment(event: dict[str, Any], context: LambdaContext) -> dict[str, object]:
-    request = OrderRef.model_validate(event)
+    request = RefundInput.model_validate(event)
     logger.append_keys(order_id=request.order_id)
 
     ledger = DynamoLedger()
     existing = ledger.entry(request.order_id)
     provider = provider_for(existing.provider if existing else "stripe")
-    outcome = domain.refund(request.order_id, ledger, provider)
+    if request.amount is None or request.reference is None:
+        outcome = domain.refund(request.order_id, ledger, provider)
+    else:
+        outcome = domain.refund_part(
+            request.order_id,
+            request.amount.amount,
+            request.amount.currency,
+            request.reference,
+            ledger,
+            provider,
+        )
 
     logger.info("refund settled", extra={"refunded": outcome.amount, "currency": outcome.currency})
-    metrics.add_metric(name="Refunds", unit=MetricUnit.Count, value=1 if outcome.refund_id else 0)
+    metrics.add_metric(name="Refunds", unit=MetricUnit.Count, value=1 if outcome.amount else 0)
     return outcome.to_json()
