@@ -10,7 +10,7 @@ import pytest
 from moto.events.models import EventPattern
 
 from entrega_contracts.schemas import all_schemas
-from entrega_local.catalogue import envelope, events, matches, render, rules
+from entrega_local.catalogue import envelope, events, matches, registry_template, render, rules
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = [
@@ -65,3 +65,18 @@ def test_event_catalogue_is_up_to_date():
     assert (ROOT / "docs" / "events.md").read_text("utf-8") == render(), (
         "run: python -m entrega_local.catalogue > docs/events.md"
     )
+
+
+def test_schema_registry_template_is_up_to_date_and_lists_every_event():
+    path = ROOT / "contracts" / "schema-registry.template.json"
+
+    template = json.loads(path.read_text("utf-8"))
+
+    assert path.read_text("utf-8") == registry_template(), (
+        "run: python -m entrega_local.catalogue --registry"
+    )
+    schemas = [
+        r for r in template["Resources"].values() if r["Type"] == "AWS::EventSchemas::Schema"
+    ]
+    assert len(schemas) == len(events())
+    assert all(json.loads(r["Properties"]["Content"])["type"] == "object" for r in schemas)

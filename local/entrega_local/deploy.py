@@ -32,6 +32,9 @@ IGNORED_TYPES = {
     "AWS::Lambda::Permission",
     "AWS::CloudWatch::Alarm",
     "AWS::SQS::QueuePolicy",
+    # The schema registry is a catalogue for people and code generators; moto has none, and
+    # the running stack does not read it (tests check the generated template instead).
+    "AWS::Serverless::Application",
 }
 
 
