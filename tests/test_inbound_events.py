@@ -259,3 +259,5 @@ def test_shop_refusal_cancels_the_order_and_gives_the_stock_back(api, stack, pla
     assert order["status"] == "CANCELLED"
     assert order["timeline"][-1]["reason"] == {"code": "SHOP_REFUSED", "message": "acabou o feijão"}
     assert api.catalog()["feijoada-completa"]["available"] == before
+    payment = api.http.get(f"{stack.url}/payments/{order_id}").json()
+    assert payment["refunded"] == order["total"]
