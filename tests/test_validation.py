@@ -4,6 +4,7 @@ in the customer's language, and nothing stored."""
 from __future__ import annotations
 
 import copy
+import http.client
 import json
 
 import boto3
@@ -224,3 +225,58 @@ def test_body_over_256_kb_answers_413(api, stack):
 
     assert response.status_code == 413
     assert response.json()["code"] == "PAYLOAD_TOO_LARGE"
+
+
+@pytest.mark.parametrize(
+    ("items", "field", "message"),
+    [
+        ([{"sku": 123, "quantity": 1}], "items[0].sku", "precisa ser um texto"),
+        ([None], "items[0]", "cada item precisa ter sku e quantidade"),
+        ([{"quantity": 1}], "items[0].sku", "campo obrigatório"),
+    ],
+    ids=["sku-number", "item-null", "sku-missing"],
+)
+def test_malformed_lines_are_named_for_what_is_wrong(api, stack, items, field, message):
+    errors = rejected(api, stack, sample_order(0, items=items))
+
+    assert errors == {field: message}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/orders"),
+        ("PUT", "/catalog/farofa/stock"),
+        ("PUT", "/customers/cus_x/preferences"),
+    ],
+)
+def test_deeply_nested_json_is_a_malformed_request_everywhere(api, stack, method, path):
+    body = "[" * 5000 + "]" * 5000
+
+    response = api.http.request(
+        method, f"{stack.url}{path}", data=body, headers={"Idempotency-Key": "deep"}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "MALFORMED_REQUEST"
+
+
+def test_two_idempotency_keys_are_refused(api, stack):
+    stored = stack.count_items("intake", "OrdersTableName")
+
+    host, port = stack.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    connection.putrequest("POST", "/orders")
+    body = json.dumps(sample_order(0)).encode()
+    for name, value in [
+        ("Idempotency-Key", "dup-a"),
+        ("Idempotency-Key", "dup-b"),
+        ("Content-Length", str(len(body))),
+    ]:
+        connection.putheader(name, value)
+    connection.endheaders(body)
+
+    response = connection.getresponse()
+
+    assert response.status == 400
+    assert stack.count_items("intake", "OrdersTableName") == stored

@@ -66,7 +66,7 @@ class Gateway:
         return None
 
     def handle(
-        self, method: str, target: str, headers: dict[str, str], body: bytes
+        self, method: str, target: str, header_pairs: list[tuple[str, str]], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(target)
         matched = self.match(method, parts.path)
@@ -80,7 +80,13 @@ class Gateway:
             return 404, {"Content-Type": "application/problem+json"}, json.dumps(problem).encode()
         compiled, path_parameters = matched
         event = _proxy_event(
-            method, parts.path, parts.query, headers, body, compiled.route.path, path_parameters
+            method,
+            parts.path,
+            parts.query,
+            header_pairs,
+            body,
+            compiled.route.path,
+            path_parameters,
         )
         result, failed = self.runtime.invoke(compiled.route.function, event)
         if failed or not isinstance(result, dict) or "statusCode" not in result:
@@ -97,19 +103,24 @@ def _proxy_event(
     method: str,
     path: str,
     query: str,
-    headers: dict[str, str],
+    header_pairs: list[tuple[str, str]],
     body: bytes,
     resource: str,
     path_parameters: dict[str, str],
 ) -> dict[str, Any]:
     parsed = parse_qs(query, keep_blank_values=True)
+    # API Gateway's headers keep a repeated header's last value; multiValueHeaders keep all.
+    headers = dict(header_pairs)
+    repeated: dict[str, list[str]] = {}
+    for key, value in header_pairs:
+        repeated.setdefault(key, []).append(value)
     text = body.decode("utf-8", errors="replace") if body else None
     return {
         "resource": resource,
         "path": path,
         "httpMethod": method,
         "headers": headers,
-        "multiValueHeaders": {key: [value] for key, value in headers.items()},
+        "multiValueHeaders": repeated,
         "queryStringParameters": {key: values[-1] for key, values in parsed.items()} or None,
         "multiValueQueryStringParameters": parsed or None,
         "pathParameters": path_parameters or None,
@@ -152,9 +163,8 @@ def _handler_for(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 return
             body = self.rfile.read(length) if length else b""
-            headers = dict(self.headers.items())
             status, response_headers, payload = gateway.handle(
-                self.command, self.path, headers, body
+                self.command, self.path, list(self.headers.items()), body
             )
             self._reply(status, response_headers, payload)
 

@@ -15,6 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from entrega_contracts import requests
 from entrega_contracts.errors import Reason
 from entrega_contracts.events import parse_detail
 from entrega_contracts.inbound import event_key, reject
@@ -78,16 +79,20 @@ def _no_route(error: NotFoundError) -> Response[str]:
     return _problem(404, "NOT_FOUND", "there is nothing at this path")
 
 
+def _header_values(name: str) -> list[str]:
+    repeated = app.current_event.multi_value_headers or {}
+    return [
+        value for key, values in repeated.items() if key.lower() == name.lower() for value in values
+    ]
+
+
 def _json_object() -> dict[str, Any]:
-    if len((app.current_event.body or "").encode()) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"the body is over {MAX_BODY_BYTES // 1024} KB")
     try:
-        body = json.loads(app.current_event.body or "")
-    except ValueError:
-        raise MalformedRequest("the body must be a JSON object") from None
-    if not isinstance(body, dict):
-        raise MalformedRequest("the body must be a JSON object")
-    return body
+        return requests.json_object(app.current_event.body, MAX_BODY_BYTES)
+    except requests.BodyTooLarge as large:
+        raise PayloadTooLarge(str(large)) from None
+    except requests.BodyMalformed as malformed:
+        raise MalformedRequest(str(malformed)) from None
 
 
 @app.post("/orders")
@@ -102,6 +107,9 @@ def place_order() -> Response[str]:
         raise IdempotencyKeyMissing(
             f"send an Idempotency-Key header of 1 to {MAX_KEY_LENGTH} characters"
         )
+    if len(_header_values("Idempotency-Key")) > 1:
+        # A proxy keeping the first copy and another keeping the last would place two orders.
+        raise IdempotencyKeyMissing("send exactly one Idempotency-Key header")
     body = _json_object()
 
     def work() -> dict[str, Any]:

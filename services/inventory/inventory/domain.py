@@ -154,8 +154,13 @@ def _shape_problem(index: int, raw: Any) -> FieldError | None:
     """What is wrong with a line on its own, before lines of the same sku are merged."""
     sku = raw.get("sku") if isinstance(raw, dict) else None
     quantity = raw.get("quantity") if isinstance(raw, dict) else None
-    if not isinstance(sku, str) or not sku:
+    if not isinstance(raw, dict):
+        message = "each item is an object with sku and quantity"
+        return FieldError(f"items[{index}]", message, "item_type")
+    if "sku" not in raw or sku == "":
         return FieldError(f"items[{index}].sku", "sku is required", "required")
+    if not isinstance(sku, str):
+        return FieldError(f"items[{index}].sku", "sku must be text", "string_type")
     if isinstance(quantity, bool) or not isinstance(quantity, int):
         return FieldError(f"items[{index}].quantity", "quantity must be a whole number", "type")
     if quantity < 1:

@@ -13,6 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from entrega_contracts import requests
 from entrega_contracts.errors import Reason
 from entrega_contracts.events import parse_detail
 from entrega_contracts.inbound import event_key, reject
@@ -187,7 +188,11 @@ def _refuse(event: dict[str, Any], reason: Reason) -> None:
 @app.put("/catalog/<sku>/stock")
 def set_stock(sku: str) -> Response[str]:
     try:
-        setting = StockSetting.model_validate_json(app.current_event.body or "")
+        setting = StockSetting.model_validate(requests.json_object(app.current_event.body))
+    except requests.BodyTooLarge as large:
+        return _problem(413, "PAYLOAD_TOO_LARGE", str(large))
+    except requests.BodyMalformed as malformed:
+        return _problem(400, "MALFORMED_REQUEST", str(malformed))
     except ValidationError as invalid:
         errors = [
             {"field": ".".join(map(str, e["loc"])) or "body", "message": e["msg"]}

@@ -133,7 +133,22 @@ def test_bad_quantity_is_named_with_its_line(quantity, expected):
     assert errors == [expected]
 
 
-@pytest.mark.parametrize("line", [{"quantity": 1}, {"sku": "", "quantity": 1}, "feijoada", None])
+@pytest.mark.parametrize("line", ["feijoada", None, 7])
+def test_line_that_is_not_an_object_is_refused_as_a_whole(line):
+    errors = rejection([line])
+
+    assert errors == [
+        FieldError("items[0]", "each item is an object with sku and quantity", "item_type")
+    ]
+
+
+def test_sku_that_is_not_text_is_refused_as_such():
+    errors = rejection([{"sku": 123, "quantity": 1}])
+
+    assert errors == [FieldError("items[0].sku", "sku must be text", "string_type")]
+
+
+@pytest.mark.parametrize("line", [{"quantity": 1}, {"sku": "", "quantity": 1}])
 def test_line_without_a_sku_is_refused(line):
     errors = rejection([line])
 

@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from entrega_contracts import requests
 from entrega_contracts.events import parse_detail
 from notifications import domain
 from notifications.adapters import BusAnnouncer, SesMailer, SnsTexter, TrackingPush, tracking_url
@@ -121,11 +122,13 @@ def get_preferences(customer_id: str) -> dict[str, Any]:
 
 
 @app.put("/customers/<customer_id>/preferences")
-def put_preferences(customer_id: str) -> dict[str, Any]:
+def put_preferences(customer_id: str) -> dict[str, Any] | Response[str]:
     try:
-        body = json.loads(app.current_event.body or "")
-    except ValueError:
-        raise MalformedRequest("the body must be a JSON object") from None
+        body = requests.json_object(app.current_event.body)
+    except requests.BodyTooLarge as large:
+        return _problem(413, "PAYLOAD_TOO_LARGE", str(large))
+    except requests.BodyMalformed as malformed:
+        raise MalformedRequest(str(malformed)) from None
 
     preferences = domain.set_preferences(customer_id, body, DynamoNotificationLog())
 
