@@ -253,3 +253,11 @@ def test_catalog_lists_menu_with_prices_in_minor_units(api):
     assert len(catalog) >= 30
     assert catalog["guarana-lata"]["price"] == {"amount": 705, "currency": "BRL"}
     assert catalog["curau-de-milho"]["on_sale"] is False
+
+
+def test_a_path_asked_with_the_wrong_method_answers_405_with_allow(api, stack):
+    response = api.http.delete(f"{stack.url}/catalog")
+
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET"
+    assert response.json()["code"] == "METHOD_NOT_ALLOWED"

@@ -71,13 +71,12 @@ class Gateway:
         parts = urlsplit(target)
         matched = self.match(method, parts.path)
         if matched is None:
-            problem = {
-                "type": "about:blank",
-                "title": "no route for this method and path",
-                "status": 404,
-                "code": "NOT_FOUND",
-            }
-            return 404, {"Content-Type": "application/problem+json"}, json.dumps(problem).encode()
+            allowed = sorted({c.route.method for c in self.routes if c.pattern.match(parts.path)})
+            if allowed:
+                return _no_route(
+                    405, "METHOD_NOT_ALLOWED", "this path does not take this method", allowed
+                )
+            return _no_route(404, "NOT_FOUND", "no route for this method and path", [])
         compiled, path_parameters = matched
         event = _proxy_event(
             method,
@@ -97,6 +96,16 @@ class Gateway:
                 b'{"message": "Internal server error"}',
             )
         return _http_response(result)
+
+
+def _no_route(
+    status: int, code: str, title: str, allowed: list[str]
+) -> tuple[int, dict[str, str], bytes]:
+    problem = {"type": "about:blank", "title": title, "status": status, "code": code}
+    headers = {"Content-Type": "application/problem+json"}
+    if allowed:
+        headers["Allow"] = ", ".join(allowed)
+    return status, headers, json.dumps(problem).encode()
 
 
 def _proxy_event(
@@ -177,7 +186,7 @@ def _handler_for(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(payload)
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _serve
 
         def log_message(self, format: str, *args: Any) -> None:
             return
