@@ -91,6 +91,8 @@ def test_each_service_imports_alone_with_an_empty_environment(service):
     probe = (
         f"import sys; import {service}.handlers; "
         f"assert not any(m.split('.')[0] in {others!r} for m in sys.modules), 'imports others'"
+        "; assert 'aws_xray_sdk' not in sys.modules, 'X-Ray SDK loaded at import'"
+        "; assert 'jsonschema' not in sys.modules, 'jsonschema loaded at import'"
     )
 
     result = subprocess.run(

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
@@ -20,6 +20,7 @@ from entrega_contracts.errors import Reason
 from entrega_contracts.events import parse_detail
 from entrega_contracts.inbound import event_key, reject
 from entrega_contracts.schemas import ContractViolation
+from entrega_contracts.tracing import LazyTracer
 from intake import domain, messages, views
 from intake.adapters import EventBus, LambdaCatalog, StepFunctionsSaga, run_once, settings
 from intake.errors import (
@@ -35,7 +36,7 @@ from intake.models import Order, ProgressRequest, Status
 from intake.store import DynamoOrders, InboundLog
 
 logger = Logger(service="intake")
-tracer = Tracer(service="intake")
+tracer = LazyTracer(service="intake")
 metrics = Metrics(namespace="Entrega", service="intake")
 app = APIGatewayRestResolver()
 

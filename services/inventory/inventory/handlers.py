@@ -7,7 +7,7 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -18,6 +18,7 @@ from entrega_contracts.errors import Reason
 from entrega_contracts.events import parse_detail
 from entrega_contracts.inbound import event_key, reject
 from entrega_contracts.schemas import ContractViolation
+from entrega_contracts.tracing import LazyTracer
 from inventory import domain
 from inventory.adapters import EventBus
 from inventory.models import (
@@ -31,7 +32,7 @@ from inventory.models import (
 from inventory.store import DynamoCatalog, DynamoShop, DynamoStock
 
 logger = Logger(service="inventory")
-tracer = Tracer(service="inventory")
+tracer = LazyTracer(service="inventory")
 metrics = Metrics(namespace="Entrega", service="inventory")
 app = APIGatewayRestResolver()
 

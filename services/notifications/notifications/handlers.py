@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from entrega_contracts import requests
 from entrega_contracts.events import parse_detail
+from entrega_contracts.tracing import LazyTracer
 from notifications import domain
 from notifications.adapters import BusAnnouncer, SesMailer, SnsTexter, TrackingPush, tracking_url
 from notifications.errors import MalformedRequest, NotificationsError
@@ -22,7 +23,7 @@ from notifications.models import Recipient, StatusChange
 from notifications.store import DynamoNotificationLog, DynamoTrackingPages
 
 logger = Logger(service="notifications")
-tracer = Tracer(service="notifications")
+tracer = LazyTracer(service="notifications")
 metrics = Metrics(namespace="Entrega", service="notifications")
 app = APIGatewayRestResolver()
 

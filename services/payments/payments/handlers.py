@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from entrega_contracts.events import parse_detail
+from entrega_contracts.tracing import LazyTracer
 from payments import domain
 from payments.adapters import provider_for
 from payments.models import ChargeInput, RefundInput
 from payments.store import DynamoLedger
 
 logger = Logger(service="payments")
-tracer = Tracer(service="payments")
+tracer = LazyTracer(service="payments")
 metrics = Metrics(namespace="Entrega", service="payments")
 
 

@@ -7,16 +7,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from entrega_contracts.events import parse_detail
+from entrega_contracts.tracing import LazyTracer
 from recommendations import adapters, domain, prompts, settings, store
 from recommendations.models import ConfirmedOrder, InsightRequest, StockOut
 
 logger = Logger(service="recommendations")
-tracer = Tracer(service="recommendations")
+tracer = LazyTracer(service="recommendations")
 metrics = Metrics(namespace="Entrega", service="recommendations")
 
 
