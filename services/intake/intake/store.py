@@ -5,27 +5,21 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
+from entrega_contracts.aws import transient_as
 from intake.errors import DependencyUnavailable, InvalidTransition
 from intake.models import Order, TimelineEntry
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
-_TRANSIENT_CODES = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-}
 _lock = threading.Lock()
 
 
@@ -39,16 +33,8 @@ def _table() -> Table:
         return boto3.session.Session().resource("dynamodb").Table(name)
 
 
-@contextmanager
-def _aws_errors() -> Iterator[None]:
-    try:
-        yield
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in _TRANSIENT_CODES:
-            raise DependencyUnavailable("the orders table is busy; try again") from exc
-        raise
-    except BotoCoreError as exc:
-        raise DependencyUnavailable("the orders table cannot be reached") from exc
+def _aws_errors() -> AbstractContextManager[None]:
+    return transient_as(DependencyUnavailable, "the orders table")
 
 
 def _is_condition_failure(exc: ClientError) -> bool:

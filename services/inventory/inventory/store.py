@@ -10,31 +10,23 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
+from entrega_contracts.aws import transient_as
 from inventory.errors import DependencyUnavailable
 from inventory.models import CatalogItem, LineQuantity, StockLevel
 from inventory.shop import Shop
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource, Table
-
-_TRANSIENT_CODES = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
-    "TransactionConflictException",
-}
 
 
 # Settled reservation rows stay this long for audit, then DynamoDB's TTL removes them.
@@ -81,17 +73,8 @@ def _table(name: str) -> Table:
     return _dynamodb().Table(name)
 
 
-@contextmanager
-def _aws_errors() -> Iterator[None]:
-    """Turn throttles and outages into the transient error the saga retries."""
-    try:
-        yield
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in _TRANSIENT_CODES:
-            raise DependencyUnavailable("the stock store is busy; try again") from exc
-        raise
-    except BotoCoreError as exc:
-        raise DependencyUnavailable("the stock store cannot be reached") from exc
+def _aws_errors() -> AbstractContextManager[None]:
+    return transient_as(DependencyUnavailable, "the stock store")
 
 
 class DynamoCatalog:

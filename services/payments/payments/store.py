@@ -12,16 +12,17 @@ import functools
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
+from entrega_contracts.aws import transient_as
 from payments.errors import DependencyUnavailable, LedgerConflict
 from payments.models import LedgerEntry, LedgerStatus
 from payments.ports import EventAlreadyRecorded
@@ -30,12 +31,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 CHARGE_INDEX = "by-charge"
-_TRANSIENT_CODES = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-}
 _CAPTURED_STATES = ("CAPTURED", "REFUND_PENDING", "REFUNDED")
 _lock = threading.Lock()
 
@@ -51,16 +46,8 @@ def _table(name: str | None = None) -> Table:
         return boto3.session.Session().resource("dynamodb").Table(name)
 
 
-@contextmanager
-def _aws_errors() -> Iterator[None]:
-    try:
-        yield
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in _TRANSIENT_CODES:
-            raise DependencyUnavailable("the payments ledger is busy; try again") from exc
-        raise
-    except BotoCoreError as exc:
-        raise DependencyUnavailable("the payments ledger cannot be reached") from exc
+def _aws_errors() -> AbstractContextManager[None]:
+    return transient_as(DependencyUnavailable, "the payments ledger")
 
 
 def _failed_condition(exc: ClientError) -> bool:
