@@ -45,9 +45,8 @@ def serve(
 
     console = Console()
     with EmbeddedStack.started(port=port, faults=faults, run_schedules=True) as stack:
-        console.print(
-            f"Entrega is serving on [bold]{stack.url}[/] (AWS emulator at {stack.emulator_url})"
-        )
+        console.print(f"Entrega is serving on [bold]{stack.url}[/]", soft_wrap=True)
+        console.print(f"AWS emulator (for --endpoint-url): {stack.emulator_url}", soft_wrap=True)
         console.print(f"  try: curl {stack.url}/catalog")
         console.print("Press Ctrl+C to stop.")
         stop = threading.Event()
@@ -94,3 +93,45 @@ def demo(
         show(outcomes, console)
         console.print(f"Done in {time.monotonic() - started:.1f}s.")
     sys.exit(0 if all(outcome.passed for outcome in outcomes) else 1)
+
+
+@app.command()
+def reconcile(
+    endpoint_url: str = typer.Option(..., help="The AWS emulator URL `entrega serve` printed."),
+    repair: bool = typer.Option(
+        False, "--repair", help="Refund and release what dead orders still hold."
+    ),
+) -> None:
+    """Check every order's invariants across intake, payments and inventory on a running stack."""
+    import boto3
+
+    from entrega_local import reconcile as reconciler
+
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "entrega-local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "entrega-local")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+    names = boto3.client("dynamodb").list_tables()["TableNames"]
+
+    def table(suffix: str) -> str:
+        return next(name for name in names if name.endswith(suffix))
+
+    tables = reconciler.Tables(table("-OrdersTable"), table("-LedgerTable"), table("-StockTable"))
+    findings = reconciler.check(tables)
+    if repair:
+        functions = [
+            f["FunctionName"] for f in boto3.client("lambda").list_functions()["Functions"]
+        ]
+
+        def invoke(logical_id: str, event: dict[str, str]) -> None:
+            name = next(f for f in functions if f.endswith(f"-{logical_id}"))
+            boto3.client("lambda").invoke(FunctionName=name, Payload=json.dumps(event).encode())
+
+        findings = reconciler.repair(findings, invoke)
+    console = Console()
+    for finding in findings:
+        mark = "[green]repaired[/]" if finding.repaired else "[red]open[/]"
+        console.print(f"{finding.order_id}  {finding.problem:28} {finding.detail}  {mark}")
+    open_findings = [finding for finding in findings if not finding.repaired]
+    console.print(f"{len(findings)} findings, {len(open_findings)} open")
+    sys.exit(1 if open_findings else 0)
