@@ -76,3 +76,18 @@ def test_an_order_stuck_in_placed_is_reported_not_touched(stack):
 
     assert [f.problem for f in found] == ["STUCK_IN_PLACED"]
     assert [f.repaired for f in repair(found, stack.invoke)] == [False]
+
+
+def test_the_reconcile_command_repairs_and_then_finds_nothing_open(api, stack):
+    from typer.testing import CliRunner
+
+    from entrega_local.cli import app
+
+    order_id = dead_order_holding_money_and_stock(stack, api)
+
+    first = CliRunner().invoke(app, ["reconcile", "--endpoint-url", stack.emulator_url, "--repair"])
+    again = CliRunner().invoke(app, ["reconcile", "--endpoint-url", stack.emulator_url])
+
+    assert order_id in first.output
+    assert "repaired" in first.output
+    assert order_id not in again.output
