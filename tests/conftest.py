@@ -7,6 +7,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -63,3 +64,24 @@ def place(api: EntregaClient) -> Callable[..., str]:
         return str(answer.body["order_id"])
 
     return placing
+
+
+@pytest.fixture
+def bus_events(
+    stack: EmbeddedStack,
+) -> Iterator[Callable[[dict[str, Any]], Callable[[], list[dict[str, Any]]]]]:
+    """Subscribe to the bus with a pattern; the returned function reads what has arrived since."""
+    import boto3
+
+    from entrega_local.probe import drain, subscribed_queue
+
+    sqs, events = boto3.client("sqs"), boto3.client("events")
+    with ExitStack() as subscriptions:
+
+        def subscribe(pattern: dict[str, Any]) -> Callable[[], list[dict[str, Any]]]:
+            url = subscriptions.enter_context(
+                subscribed_queue(sqs, events, stack.output("contracts", "EventBusName"), pattern)
+            )
+            return lambda: drain(sqs, url)
+
+        yield subscribe

@@ -4,8 +4,7 @@ moves is checked against its schema, and the API's model agrees with its schema.
 from __future__ import annotations
 
 import copy
-import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import boto3
 import pytest
@@ -13,6 +12,7 @@ from jsonschema import Draft7Validator
 
 from entrega_contracts.schemas import all_schemas, violations
 from entrega_local.demo import sample_order
+from entrega_local.probe import drain, subscribed_queue
 from intake.domain import order_id_for, parse_request
 
 TASK_SCHEMAS = {
@@ -38,25 +38,12 @@ def test_every_schema_is_draft_07_with_an_id_matching_its_file(name):
 
 
 @pytest.fixture(scope="module")
-def bus_queue(stack) -> Iterator[str]:
-    """An SQS queue subscribed to every Entrega event on the bus, as an outside consumer is."""
+def bus_queue(stack) -> Iterator[Callable[[], list[dict]]]:
+    """Every Entrega event on the bus, as an outside consumer subscribed to them reads them."""
     sqs, events = boto3.client("sqs"), boto3.client("events")
-    url = sqs.create_queue(QueueName="contract-probe")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    bus = stack.output("contracts", "EventBusName")
-    events.put_rule(
-        Name="contract-probe",
-        EventBusName=bus,
-        EventPattern=json.dumps({"source": [{"prefix": "entrega."}]}),
-    )
-    events.put_targets(
-        Rule="contract-probe", EventBusName=bus, Targets=[{"Id": "queue", "Arn": arn}]
-    )
-    yield url
-    events.remove_targets(Rule="contract-probe", EventBusName=bus, Ids=["queue"])
-    events.delete_rule(Name="contract-probe", EventBusName=bus)
+    bus, pattern = stack.output("contracts", "EventBusName"), {"source": [{"prefix": "entrega."}]}
+    with subscribed_queue(sqs, events, bus, pattern) as url:
+        yield lambda: drain(sqs, url)
 
 
 @pytest.fixture(scope="module")
@@ -97,19 +84,13 @@ def test_every_saga_task_input_and_output_matches_its_contract(saga_paths):
 
 
 def test_every_event_on_the_bus_matches_its_contract(saga_paths, bus_queue):
-    sqs = boto3.client("sqs")
     seen: dict[str, int] = {}
 
-    while messages := sqs.receive_message(QueueUrl=bus_queue, MaxNumberOfMessages=10).get(
-        "Messages", []
-    ):
-        for message in messages:
-            event = json.loads(message["Body"])
-            detail = dict(event["detail"])
-            version = detail.pop("version")
-            assert violations(f"events/{event['detail-type']}.v{version}", detail) == []
-            seen[event["detail-type"]] = seen.get(event["detail-type"], 0) + 1
-            sqs.delete_message(QueueUrl=bus_queue, ReceiptHandle=message["ReceiptHandle"])
+    for event in bus_queue():
+        detail = dict(event["detail"])
+        version = detail.pop("version")
+        assert violations(f"events/{event['detail-type']}.v{version}", detail) == []
+        seen[event["detail-type"]] = seen.get(event["detail-type"], 0) + 1
 
     assert set(seen) == {"OrderPlaced", "OrderStatusChanged", "NotificationSent"}
 

@@ -11,6 +11,7 @@ import boto3
 import pytest
 
 from entrega_local.demo import sample_order
+from entrega_local.probe import drain
 
 
 def envelope(source: str, detail_type: str, detail: dict) -> dict:
@@ -33,44 +34,14 @@ def now() -> str:
 
 
 @pytest.fixture
-def rejections(stack):
+def rejections(bus_events):
     """OrderEventRejected events, read from a queue subscribed to them."""
-    sqs, events = boto3.client("sqs"), boto3.client("events")
-    url = sqs.create_queue(QueueName=f"rejected-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    bus, rule = stack.output("contracts", "EventBusName"), f"rejected-{uuid.uuid4().hex[:8]}"
-    events.put_rule(
-        Name=rule,
-        EventBusName=bus,
-        EventPattern=json.dumps({"detail-type": ["OrderEventRejected"]}),
-    )
-    events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
-
-    def read():
-        found = []
-        while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get(
-            "Messages", []
-        ):
-            for message in messages:
-                found.append(json.loads(message["Body"])["detail"])
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        return found
-
-    yield read
-    events.remove_targets(Rule=rule, EventBusName=bus, Ids=["q"])
-    events.delete_rule(Name=rule, EventBusName=bus)
+    read = bus_events({"detail-type": ["OrderEventRejected"]})
+    return lambda: [event["detail"] for event in read()]
 
 
 def dead_letters(stack, service: str) -> list[dict]:
-    sqs, url = boto3.client("sqs"), stack.output(service, "InboundDeadLetterQueueUrl")
-    found = []
-    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        for message in messages:
-            found.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return found
+    return drain(boto3.client("sqs"), stack.output(service, "InboundDeadLetterQueueUrl"))
 
 
 def test_stock_adjusted_is_applied_once_even_when_delivered_twice(api, stack):

@@ -203,36 +203,9 @@ def webhook_secret(stack, monkeypatch) -> Iterator[str]:
 
 
 @pytest.fixture
-def payments_queue(stack) -> Iterator[str]:
-    """An SQS queue subscribed to payments' events on the bus, as an outside consumer is."""
-    sqs, events = boto3.client("sqs"), boto3.client("events")
-    url = sqs.create_queue(QueueName="payments-probe")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    bus = stack.output("contracts", "EventBusName")
-    events.put_rule(
-        Name="payments-probe",
-        EventBusName=bus,
-        EventPattern=json.dumps({"source": ["entrega.payments"]}),
-    )
-    events.put_targets(
-        Rule="payments-probe", EventBusName=bus, Targets=[{"Id": "queue", "Arn": arn}]
-    )
-    yield url
-    events.remove_targets(Rule="payments-probe", EventBusName=bus, Ids=["queue"])
-    events.delete_rule(Name="payments-probe", EventBusName=bus)
-
-
-def drain(queue_url: str) -> list[dict[str, Any]]:
-    sqs, seen = boto3.client("sqs"), []
-    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get(
-        "Messages", []
-    ):
-        for message in messages:
-            seen.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-    return seen
+def payments_queue(bus_events):
+    """Payments' events on the bus, as an outside consumer subscribed to them reads them."""
+    return bus_events({"source": ["entrega.payments"]})
 
 
 def refund_event(event_id: str, charge_id: str, captured: int, refunded: int) -> str:
@@ -272,22 +245,22 @@ def test_signed_webhook_applied_once_forged_and_stale_ones_change_nothing(
     assert api.wait_until_settled(order_id)["status"] == "CONFIRMED"
     paid = payment(stack, order_id)
     charge_id, captured = paid["charge_id"], paid["captured"]["amount"]
-    drain(payments_queue)
+    payments_queue()
     genuine = refund_event("evt_refund_1", charge_id, captured, 500)
 
     first = send(stack, genuine, webhook_secret)
-    after_first, bus_after_first = payment(stack, order_id), drain(payments_queue)
+    after_first, bus_after_first = payment(stack, order_id), payments_queue()
     again = send(stack, genuine, webhook_secret)
-    after_again, bus_after_again = payment(stack, order_id), drain(payments_queue)
+    after_again, bus_after_again = payment(stack, order_id), payments_queue()
     forged = send(stack, refund_event("evt_refund_2", charge_id, captured, captured), "whsec_x")
-    after_forged, bus_after_forged = payment(stack, order_id), drain(payments_queue)
+    after_forged, bus_after_forged = payment(stack, order_id), payments_queue()
     stale = send(
         stack,
         refund_event("evt_refund_3", charge_id, captured, captured),
         webhook_secret,
         at=int(time.time()) - 600,
     )
-    after_stale, bus_after_stale = payment(stack, order_id), drain(payments_queue)
+    after_stale, bus_after_stale = payment(stack, order_id), payments_queue()
 
     assert (first.status_code, first.json()) == (
         200,

@@ -4,7 +4,6 @@ and a property test over random reserve, release, retry, expiry and commit seque
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -100,35 +99,11 @@ def test_stock_admin_answers_404_for_an_unknown_sku(api, stack):
 
 
 @pytest.fixture
-def inventory_events(stack):
-    sqs, events = boto3.client("sqs"), boto3.client("events")
-    url = sqs.create_queue(QueueName=f"stock-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
+def inventory_events(bus_events):
+    read = bus_events({"source": ["entrega.inventory"]})
+    return lambda: [
+        (e["detail-type"], e["detail"]["sku"], e["detail"]["available"]) for e in read()
     ]
-    bus = stack.output("contracts", "EventBusName")
-    rule = f"stock-probe-{uuid.uuid4().hex[:8]}"
-    events.put_rule(
-        Name=rule, EventBusName=bus, EventPattern=json.dumps({"source": ["entrega.inventory"]})
-    )
-    events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
-
-    def read():
-        found = []
-        while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get(
-            "Messages", []
-        ):
-            for message in messages:
-                event = json.loads(message["Body"])
-                found.append(
-                    (event["detail-type"], event["detail"]["sku"], event["detail"]["available"])
-                )
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        return found
-
-    yield read
-    events.remove_targets(Rule=rule, EventBusName=bus, Ids=["q"])
-    events.delete_rule(Name=rule, EventBusName=bus)
 
 
 def test_crossing_the_thresholds_announces_stock_low_then_out_of_stock(

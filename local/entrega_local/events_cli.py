@@ -6,6 +6,7 @@ the AWS emulator's address) or any EventBridge bus the AWS credentials can reach
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -15,6 +16,8 @@ from typing import Any
 
 import typer
 from rich.console import Console
+
+from entrega_local.probe import drain, subscribed_queue
 
 app = typer.Typer(help="Publish, tail and replay events on Entrega's bus.", no_args_is_help=True)
 console = Console()
@@ -80,33 +83,12 @@ def tail(
 ) -> None:
     """Print events matching PATTERN as they arrive, through a temporary rule and queue."""
     sqs, events = _client("sqs", endpoint), _client("events", endpoint)
-    name = f"entrega-tail-{uuid.uuid4().hex[:8]}"
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    events.put_rule(Name=name, EventBusName=bus, EventPattern=pattern)
-    events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "tail", "Arn": arn}])
     deadline = time.monotonic() + seconds
-    try:
+    with contextlib.suppress(KeyboardInterrupt), subscribed_queue(sqs, events, bus, pattern) as url:
         while time.monotonic() < deadline:
-            for message in sqs.receive_message(
-                QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1
-            ).get("Messages", []):
-                event = json.loads(message["Body"])
-                console.print_json(
-                    json.dumps(
-                        {k: event[k] for k in ("time", "source", "detail-type", "detail")},
-                        default=str,
-                    )
-                )
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    except KeyboardInterrupt:
-        pass
-    finally:
-        events.remove_targets(Rule=name, EventBusName=bus, Ids=["tail"])
-        events.delete_rule(Name=name, EventBusName=bus)
-        sqs.delete_queue(QueueUrl=url)
+            for event in drain(sqs, url, wait_seconds=1):
+                shown = {k: event[k] for k in ("time", "source", "detail-type", "detail")}
+                console.print_json(json.dumps(shown, default=str))
 
 
 @app.command()

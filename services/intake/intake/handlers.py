@@ -48,36 +48,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _problem(
-    status: int, code: str, title: str, errors: list[dict[str, str]] | None = None
-) -> Response[str]:
-    body = {
-        "type": f"https://entrega.dev/problems/{code.lower().replace('_', '-')}",
-        "title": title,
-        "status": status,
-        "code": code,
-    }
-    if errors:
-        body["errors"] = errors
-    return Response(
-        status_code=status,
-        content_type="application/problem+json",
-        body=json.dumps(body, ensure_ascii=False),
-    )
-
-
 @app.exception_handler(IntakeError)
 def _intake_error(error: IntakeError) -> Response[str]:
     if error.http_status >= 500:
         logger.warning("dependency unavailable", extra={"code": error.code})
-    return _problem(
+    return requests.problem(
         error.http_status, error.code, error.message, [detail.to_json() for detail in error.details]
     )
 
 
 @app.not_found
 def _no_route(error: NotFoundError) -> Response[str]:
-    return _problem(404, "NOT_FOUND", "there is nothing at this path")
+    return requests.problem(404, "NOT_FOUND", "there is nothing at this path")
 
 
 def _header_values(name: str) -> list[str]:

@@ -191,36 +191,25 @@ def set_stock(sku: str) -> Response[str]:
     try:
         setting = StockSetting.model_validate(requests.json_object(app.current_event.body))
     except requests.BodyTooLarge as large:
-        return _problem(413, "PAYLOAD_TOO_LARGE", str(large))
+        return requests.problem(413, "PAYLOAD_TOO_LARGE", str(large))
     except requests.BodyMalformed as malformed:
-        return _problem(400, "MALFORMED_REQUEST", str(malformed))
+        return requests.problem(400, "MALFORMED_REQUEST", str(malformed))
     except ValidationError as invalid:
         errors = [
             {"field": ".".join(map(str, e["loc"])) or "body", "message": e["msg"]}
             for e in invalid.errors()
         ]
-        return _problem(422, "STOCK_INVALID", "the stock setting is invalid", errors)
+        return requests.problem(422, "STOCK_INVALID", "the stock setting is invalid", errors)
 
     changed = DynamoStock().set_available(sku, setting.available)
     if changed is None:
-        return _problem(404, "UNKNOWN_SKU", "no item with this sku")
+        return requests.problem(404, "UNKNOWN_SKU", "no item with this sku")
     before, after, threshold = changed
     EventBus().announce(domain.signals(sku, before, after, threshold))
 
     logger.info("stock set", extra={"sku": sku, "available": after})
     body = {"sku": sku, "available": after}
     return Response(status_code=200, content_type="application/json", body=json.dumps(body))
-
-
-def _problem(
-    status: int, code: str, title: str, errors: list[dict[str, Any]] | None = None
-) -> Response[str]:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "code": code}
-    if errors:
-        body["errors"] = errors
-    return Response(
-        status_code=status, content_type="application/problem+json", body=json.dumps(body)
-    )
 
 
 @app.get("/catalog")

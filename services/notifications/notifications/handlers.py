@@ -3,7 +3,6 @@ the order-tracking page's WebSocket routes."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -85,35 +84,17 @@ def _count(report: domain.Report) -> None:
         )
 
 
-def _problem(
-    status: int, code: str, title: str, errors: list[dict[str, Any]] | None = None
-) -> Response[str]:
-    body: dict[str, Any] = {
-        "type": f"https://entrega.dev/problems/{code.lower().replace('_', '-')}",
-        "title": title,
-        "status": status,
-        "code": code,
-    }
-    if errors:
-        body["errors"] = errors
-    return Response(
-        status_code=status,
-        content_type="application/problem+json",
-        body=json.dumps(body, ensure_ascii=False),
-    )
-
-
 @app.exception_handler(NotificationsError)
 def _notifications_error(error: NotificationsError) -> Response[str]:
     if error.http_status >= 500:
         logger.warning("dependency unavailable", extra={"code": error.code})
     details = [detail.to_json() for detail in error.details]
-    return _problem(error.http_status, error.code, error.message, details)
+    return requests.problem(error.http_status, error.code, error.message, details)
 
 
 @app.not_found
 def _no_route(error: NotFoundError) -> Response[str]:
-    return _problem(404, "NOT_FOUND", "there is nothing at this path")
+    return requests.problem(404, "NOT_FOUND", "there is nothing at this path")
 
 
 @app.get("/customers/<customer_id>/preferences")
@@ -127,7 +108,7 @@ def put_preferences(customer_id: str) -> dict[str, Any] | Response[str]:
     try:
         body = requests.json_object(app.current_event.body)
     except requests.BodyTooLarge as large:
-        return _problem(413, "PAYLOAD_TOO_LARGE", str(large))
+        return requests.problem(413, "PAYLOAD_TOO_LARGE", str(large))
     except requests.BodyMalformed as malformed:
         raise MalformedRequest(str(malformed)) from None
 

@@ -4,7 +4,6 @@ answer as application/problem+json with a stable code."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -12,6 +11,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from entrega_contracts import requests
 from payments import domain, provider_events, views
 from payments.adapters import stripe_event
 from payments.adapters.bus import EventBus
@@ -55,21 +55,9 @@ def _payments_error(error: PaymentsError) -> Response[str]:
         logger.warning("payments api failed", extra={"code": error.code})
     elif error.http_status == 400:
         logger.warning("webhook rejected", extra={"code": error.code})
-    return _problem(error.http_status, error.code, error.message)
+    return requests.problem(error.http_status, error.code, error.message)
 
 
 @app.not_found
 def _no_route(error: NotFoundError) -> Response[str]:
-    return _problem(404, "NOT_FOUND", "there is nothing at this path")
-
-
-def _problem(status: int, code: str, title: str) -> Response[str]:
-    body = {
-        "type": f"https://entrega.dev/problems/{code.lower().replace('_', '-')}",
-        "title": title,
-        "status": status,
-        "code": code,
-    }
-    return Response(
-        status_code=status, content_type="application/problem+json", body=json.dumps(body)
-    )
+    return requests.problem(404, "NOT_FOUND", "there is nothing at this path")
