@@ -139,6 +139,7 @@ class FakeApi:
         return answer
 
     def answer(self, request: Request) -> Answer:
+        """How the provider's documented API answers `request`; each fake provider says."""
         raise NotImplementedError
 
 
