@@ -53,6 +53,16 @@ class TaskError(Exception):
         return body
 
 
+def caught(error: TaskError) -> dict[str, str]:
+    """The `{"Error", "Cause"}` a Catch would record had a task raised `error`.
+
+    For a service that starts a saga path with a reason it already knows (a payment whose
+    wait ended), so the saga's steps read it exactly as they read a task's failure.
+    """
+    name = type(error).__name__
+    return {"Error": name, "Cause": json.dumps({"errorType": name, "errorMessage": str(error)})}
+
+
 @dataclass(frozen=True, slots=True)
 class Reason:
     """Why a saga step stopped an order, recovered from what a Catch recorded."""

@@ -67,14 +67,25 @@ def _events_client() -> EventBridgeClient:
         return boto3.session.Session().client("events")
 
 
+# PutEvents takes at most ten entries a call.
+_BATCH = 10
+
+
 def publish(entries: list[PutEventsRequestEntryTypeDef]) -> None:
-    """Put entries on the bus; a partial failure raises so that nothing is silently lost."""
-    if not entries:
-        return
-    response = _events_client().put_events(Entries=entries)
-    if response.get("FailedEntryCount", 0):
-        codes = sorted({str(e.get("ErrorCode")) for e in response["Entries"] if e.get("ErrorCode")})
-        raise PublishError(f"EventBridge rejected {response['FailedEntryCount']} entries: {codes}")
+    """Put entries on the bus; a partial failure raises so that nothing is silently lost.
+
+    More than ten entries go in several calls. A failure stops at its batch: the caller
+    retries, and consumers, which apply each event once, see the earlier ones again.
+    """
+    for start in range(0, len(entries), _BATCH):
+        response = _events_client().put_events(Entries=entries[start : start + _BATCH])
+        if response.get("FailedEntryCount", 0):
+            codes = sorted(
+                {str(e.get("ErrorCode")) for e in response["Entries"] if e.get("ErrorCode")}
+            )
+            raise PublishError(
+                f"EventBridge rejected {response['FailedEntryCount']} entries: {codes}"
+            )
 
 
 def parse_detail(event: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from payments.errors import (
     CardDeclined,
     ChargeOutcomeUnknown,
     LedgerConflict,
-    PaymentActionRequired,
+    PaymentActionExpired,
     PaymentDeclined,
     PaymentNotFound,
     RefundInProgress,
@@ -39,6 +39,28 @@ _NOTHING_CAPTURED = (
     LedgerStatus.DECLINED,
     LedgerStatus.VOIDED,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeOutcome:
+    """A charge's answer: captured, or waiting for the customer with the step they must take."""
+
+    entry: LedgerEntry
+    next_step: dict[str, str] | None = None
+
+    def to_json(self) -> dict[str, object]:
+        entry = self.entry
+        waiting = entry.status is LedgerStatus.ACTION_REQUIRED
+        return {
+            "charge_id": entry.charge_id,
+            "provider": entry.provider,
+            "amount": {
+                "amount": entry.amount if waiting else entry.captured_amount,
+                "currency": entry.currency,
+            },
+            "status": "ACTION_REQUIRED" if waiting else "CAPTURED",
+            "action": {"type": entry.action, **(self.next_step or {})} if waiting else None,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +109,13 @@ def charge(
     ledger: Ledger,
     provider: PaymentProvider,
     now: datetime | None = None,
-) -> LedgerEntry:
-    """Capture the order's total once; a repeat returns the first capture or the first decline."""
+) -> ChargeOutcome:
+    """Capture the order's total once; a repeat returns the first capture or the first decline.
+
+    A payment that needs the customer (3-D Secure, PayPal approval) is not an error: the
+    outcome says so, with the step the customer must take, and the order waits for it.
+    A repeat asks the provider again with the same key, which answers with the same wait.
+    """
     entry = ledger.open_charge(
         LedgerEntry(
             order_id=request.order_id,
@@ -102,18 +129,31 @@ def charge(
     if entry.status is LedgerStatus.DECLINED:
         raise PaymentDeclined(entry.decline_code or "card_declined")
     if entry.status is LedgerStatus.VOIDED:
-        raise PaymentActionRequired(entry.action or "authentication")
+        raise PaymentActionExpired(entry.action or "authentication")
     if entry.status in (LedgerStatus.REFUND_PENDING, LedgerStatus.REFUNDED):
         raise LedgerConflict("this order's payment was already refunded")
     if entry.status is LedgerStatus.CAPTURED:
-        return entry
-    return _capture(entry, provider, ledger, now or datetime.now(UTC))
+        return ChargeOutcome(entry)
+    try:
+        return ChargeOutcome(_capture(entry, provider, ledger, now or datetime.now(UTC)))
+    except _AwaitingCustomer as waiting:
+        return ChargeOutcome(waiting.entry, waiting.next_step)
+
+
+class _AwaitingCustomer(Exception):
+    def __init__(self, entry: LedgerEntry, next_step: dict[str, str]) -> None:
+        self.entry = entry
+        self.next_step = next_step
+        super().__init__("the payment waits for the customer")
 
 
 def _capture(
     entry: LedgerEntry, provider: PaymentProvider, ledger: Ledger, now: datetime
 ) -> LedgerEntry:
-    """Send (or replay, with the same key) the charge of an unsettled entry and record it."""
+    """Send (or replay, with the same key) the charge of an unsettled entry and record it.
+
+    A payment left waiting for the customer raises _AwaitingCustomer once it is recorded.
+    """
     _check_replayable(entry, now)
     try:
         captured = provider.charge(
@@ -133,7 +173,7 @@ def _capture(
         )
         raise PaymentDeclined(declined.decline_code) from declined
     except AuthenticationNeeded as needed:
-        _settle_once(
+        waiting = _settle_once(
             ledger,
             entry.order_id,
             entry.status,
@@ -141,7 +181,7 @@ def _capture(
             charge_id=needed.charge_id,
             action=needed.action,
         )
-        raise PaymentActionRequired(needed.action) from needed
+        raise _AwaitingCustomer(waiting, needed.next_step) from needed
     return _settle_once(
         ledger,
         entry.order_id,
@@ -250,7 +290,7 @@ def _settle_outcome(
         # without charging again.
         try:
             entry = _capture(entry, provider, ledger, now)
-        except (PaymentDeclined, PaymentActionRequired):
+        except (PaymentDeclined, _AwaitingCustomer):
             entry = ledger.entry(entry.order_id)
     if entry is not None and entry.status is LedgerStatus.ACTION_REQUIRED:
         entry = _void(entry, ledger, provider)

@@ -36,24 +36,24 @@ class PaymentDeclined(PaymentsError):
         )
 
 
-class PaymentActionRequired(PaymentsError):
-    """The provider wants the customer to authenticate (3-D Secure, PayPal approval) first.
+class PaymentActionExpired(PaymentsError):
+    """The payment waited for the customer's authentication, which never came, and was voided.
 
-    Nothing was captured. The saga cannot wait for the customer yet, so it voids the
-    payment and rejects the order; the ledger keeps the provider's id and the action asked.
+    Nothing was captured. A saga step that charges the order again gets this answer
+    instead of a new payment: the ledger keeps the provider's id and the action asked.
     """
 
-    code = "PAYMENT_ACTION_REQUIRED"
+    code = "PAYMENT_ACTION_EXPIRED"
 
     def __init__(self, action: str) -> None:
         self.action = action
         super().__init__(
-            "the payment needs the customer to authenticate it",
+            "the payment's authentication was not completed in time",
             [
                 FieldError(
                     "payment.method",
-                    "the payment method asks for the customer's authentication",
-                    "authentication_required",
+                    "the customer did not complete the payment's authentication",
+                    "authentication_expired",
                 )
             ],
         )
@@ -150,11 +150,17 @@ class CardDeclined(Exception):
 
 
 class AuthenticationNeeded(Exception):
-    """Raised by provider adapters when a payment waits for the customer (PaymentActionRequired)."""
+    """Raised by provider adapters when a payment waits for the customer to authenticate.
 
-    def __init__(self, charge_id: str, action: str) -> None:
+    `next_step` is what the customer's app needs to finish it: Stripe's client secret for
+    its SDK, or the PayPal page the payer must visit. It is handed to the customer, never
+    logged and never kept in the ledger: the provider gives it again on a replay.
+    """
+
+    def __init__(self, charge_id: str, action: str, next_step: dict[str, str]) -> None:
         self.charge_id = charge_id
         self.action = action
+        self.next_step = next_step
         super().__init__(action)
 
 

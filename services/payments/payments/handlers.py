@@ -32,23 +32,23 @@ def charge_payment(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     logger.append_keys(order_id=request.order_id, provider=request.payment.provider)
 
     provider = provider_for(request.payment.provider)
-    entry = domain.charge(request, DynamoLedger(), provider)
+    outcome = domain.charge(request, DynamoLedger(), provider)
 
-    logger.info(
-        "payment captured",
-        extra={
-            "amount": entry.captured_amount,
-            "currency": entry.currency,
-            "adapter": type(provider).__name__,
-        },
-    )
-    metrics.add_metric(name="PaymentsCaptured", unit=MetricUnit.Count, value=1)
-    return {
-        "charge_id": entry.charge_id,
-        "provider": entry.provider,
-        "amount": {"amount": entry.captured_amount, "currency": entry.currency},
-        "status": "CAPTURED",
-    }
+    entry = outcome.entry
+    if outcome.next_step is None:
+        logger.info(
+            "payment captured",
+            extra={
+                "amount": entry.captured_amount,
+                "currency": entry.currency,
+                "adapter": type(provider).__name__,
+            },
+        )
+        metrics.add_metric(name="PaymentsCaptured", unit=MetricUnit.Count, value=1)
+    else:
+        logger.info("payment waits for the customer", extra={"action": entry.action})
+        metrics.add_metric(name="PaymentsAwaitingCustomer", unit=MetricUnit.Count, value=1)
+    return outcome.to_json()
 
 
 @logger.inject_lambda_context

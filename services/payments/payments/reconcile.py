@@ -35,6 +35,10 @@ _UNFINISHED = (
     LedgerStatus.REFUND_PENDING,
 )
 DEFAULT_GRACE = timedelta(minutes=15)
+# A payment waiting for its customer lasts as long as the order's stock hold (30 minutes),
+# plus the sweeper's five-minute beat and a margin.
+WAIT_GRACE = timedelta(minutes=45)
+WAITING = "AWAITING_PAYMENT_ACTION"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +66,15 @@ def mismatches(
 
     held = entry.refundable if entry.status is not LedgerStatus.REFUND_PENDING else 0
     money = f"{entry.captured_amount} {entry.currency} captured, {entry.refunded_amount} refunded"
-    settled_long_ago = _age(entry, now) > grace
+    waiting = entry.status is LedgerStatus.ACTION_REQUIRED and order_status == WAITING
+    settled_long_ago = _age(entry, now) > (max(grace, WAIT_GRACE) if waiting else grace)
     shown = order_status or "unknown to intake"
 
     if held and order_status in ENDED_WITHOUT_SALE:
         add("CHARGED_NOT_REFUNDED", f"{money}, but the order is {order_status}")
     if _refunded_twice(entry):
         add("REFUNDED_TWICE", f"{money} in {len(entry.refunds)} refunds")
-    if held and order_status in (None, "PLACED") and settled_long_ago:
+    if held and order_status in (None, "PLACED", WAITING) and settled_long_ago:
         add("PAID_NOT_CONFIRMED", f"{money}, but the order is {shown}")
     if order_status in WENT_AHEAD and entry.captured_amount == 0:
         add("CONFIRMED_NOT_PAID", f"the order is {order_status} but its payment is {entry.status}")

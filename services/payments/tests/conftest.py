@@ -292,6 +292,10 @@ def _stripe_error(kind: str, code: str, message: str) -> dict[str, Any]:
     return {"error": {"type": kind, "code": code, "message": message}}
 
 
+PAYPAL_API = "https://api-m.sandbox.paypal.com"
+PAYPAL_PAGES = "https://www.sandbox.paypal.com"
+
+
 class FakePayPal(FakeApi):
     """OAuth, Orders v2, captures, refunds and webhook verification as PayPal answers them.
 
@@ -347,6 +351,14 @@ class FakePayPal(FakeApi):
             "purchase_units": [dict(body["purchase_units"][0], reference_id="default")],
             "payment_source": body["payment_source"],
         }
+        order["links"] = [
+            {"href": f"{PAYPAL_API}/v2/checkout/orders/{order['id']}", "rel": "self"},
+            *(
+                [{"href": f"{PAYPAL_PAGES}/checkoutnow?token={order['id']}", "rel": "payer-action"}]
+                if waiting
+                else []
+            ),
+        ]
         self.orders[order["id"]] = order
         return (200 if waiting else 201), order
 

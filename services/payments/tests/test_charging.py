@@ -80,7 +80,7 @@ def test_idempotency_keys_are_derived_from_the_order_id():
 def test_charging_the_same_order_three_times_captures_once():
     ledger, provider = MemoryLedger(), CountingProvider()
 
-    payments = [charge(request(), ledger, provider) for _ in range(3)]
+    payments = [charge(request(), ledger, provider).entry for _ in range(3)]
 
     assert {payment.charge_id for payment in payments} == {payments[0].charge_id}
     assert payments[0].status is LedgerStatus.CAPTURED
@@ -90,9 +90,9 @@ def test_charging_the_same_order_three_times_captures_once():
 
 def test_second_charge_for_same_order_returns_first_payment_even_with_another_amount():
     ledger, provider = MemoryLedger(), CountingProvider()
-    first = charge(request(amount=11_550), ledger, provider)
+    first = charge(request(amount=11_550), ledger, provider).entry
 
-    second = charge(request(amount=99_999), ledger, provider)
+    second = charge(request(amount=99_999), ledger, provider).entry
 
     assert second == first
     assert second.amount == 11_550
@@ -137,7 +137,7 @@ def test_pending_charge_is_replayed_with_its_key_and_captured():
     ledger, provider = MemoryLedger(), CountingProvider()
     ledger.open_charge(pending_entry())
 
-    payment = charge(request(), ledger, provider)
+    payment = charge(request(), ledger, provider).entry
 
     assert payment.status is LedgerStatus.CAPTURED
     assert provider.charges[0][4] == "entrega:ord_1:charge"
@@ -145,7 +145,7 @@ def test_pending_charge_is_replayed_with_its_key_and_captured():
 
 def test_refund_after_capture_gives_back_exactly_the_captured_amount_once():
     ledger, provider = MemoryLedger(), CountingProvider()
-    captured = charge(request(amount=11_550), ledger, provider)
+    captured = charge(request(amount=11_550), ledger, provider).entry
 
     first = refund("ord_1", ledger, provider)
     second = refund("ord_1", ledger, provider)
@@ -163,7 +163,7 @@ def test_refund_after_capture_gives_back_exactly_the_captured_amount_once():
 
 def test_refund_interrupted_after_marking_is_finished_with_the_same_refund_key():
     ledger, provider = MemoryLedger(), CountingProvider()
-    captured = charge(request(), ledger, provider)
+    captured = charge(request(), ledger, provider).entry
     ledger.settle("ord_1", LedgerStatus.CAPTURED, status=LedgerStatus.REFUND_PENDING)
 
     outcome = refund("ord_1", ledger, provider)

@@ -83,6 +83,7 @@ def test_an_order_waiting_for_the_payer_needs_authentication(fake_paypal):
 
     assert raised.value.charge_id == next(iter(fake_paypal.orders))
     assert raised.value.action == "payer_action"
+    assert raised.value.next_step["approve_url"].startswith("https://")
 
 
 def test_paypal_failing_is_transient(fake_paypal):

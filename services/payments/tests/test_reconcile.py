@@ -14,6 +14,7 @@ from payments.reconcile import mismatches, reconcile
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 LONG_AGO = (NOW - timedelta(hours=2)).isoformat()
 JUST_NOW = (NOW - timedelta(seconds=30)).isoformat()
+HALF_AN_HOUR_AGO = (NOW - timedelta(minutes=30)).isoformat()
 
 
 def entry(status=LedgerStatus.CAPTURED, captured=11_550, refunded=0, updated=LONG_AGO, **more):
@@ -45,6 +46,10 @@ def kinds(found) -> list[str]:
         (entry(LedgerStatus.VOIDED, captured=0), "REJECTED"),
         (entry(updated=JUST_NOW), "PLACED"),
         (entry(LedgerStatus.PENDING, captured=0, updated=JUST_NOW), "PLACED"),
+        (
+            entry(LedgerStatus.ACTION_REQUIRED, captured=0, updated=HALF_AN_HOUR_AGO),
+            "AWAITING_PAYMENT_ACTION",
+        ),
     ],
 )
 def test_payments_that_agree_with_their_orders_are_not_mismatches(ledger_entry, order_status):
@@ -72,7 +77,7 @@ def test_refunds_that_add_up_to_more_than_the_capture():
     assert kinds(mismatches(twice, "FAILED", NOW)) == ["REFUNDED_TWICE"]
 
 
-@pytest.mark.parametrize("order_status", ["PLACED", None])
+@pytest.mark.parametrize("order_status", ["PLACED", "AWAITING_PAYMENT_ACTION", None])
 def test_money_held_for_an_order_never_confirmed(order_status):
     assert kinds(mismatches(entry(), order_status, NOW)) == ["PAID_NOT_CONFIRMED"]
 
@@ -88,6 +93,14 @@ def test_an_order_that_went_ahead_without_a_capture():
 )
 def test_a_payment_left_unfinished_past_the_grace_period(status):
     found = mismatches(entry(status, captured=0), "FAILED", NOW)
+
+    assert kinds(found) == ["OUTCOME_UNKNOWN"]
+
+
+def test_a_payment_still_waiting_for_its_customer_after_the_hold_ran_out():
+    found = mismatches(
+        entry(LedgerStatus.ACTION_REQUIRED, captured=0), "AWAITING_PAYMENT_ACTION", NOW
+    )
 
     assert kinds(found) == ["OUTCOME_UNKNOWN"]
 

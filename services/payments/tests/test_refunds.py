@@ -10,7 +10,7 @@ import pytest
 from payments.domain import charge, refund, refund_part
 from payments.errors import (
     ChargeOutcomeUnknown,
-    PaymentActionRequired,
+    PaymentActionExpired,
     RefundInProgress,
     RefundNotAllowed,
 )
@@ -139,20 +139,36 @@ def test_the_compensation_finishes_a_partial_refund_left_pending_first(ledger, p
     assert ledger.entry(ORDER).refunded_amount == 11_550
 
 
-def test_a_charge_waiting_for_authentication_is_recorded_and_named(ledger, provider):
-    with pytest.raises(PaymentActionRequired) as raised:
-        charge(request("pm_card_authenticationRequired"), ledger, provider)
+def test_a_charge_waiting_for_authentication_is_recorded_with_the_customers_next_step(
+    ledger, provider
+):
+    outcome = charge(request("pm_card_authenticationRequired"), ledger, provider)
 
     entry = ledger.entry(ORDER)
-    assert raised.value.code == "PAYMENT_ACTION_REQUIRED"
+    shown = outcome.to_json()
+    assert shown["status"] == "ACTION_REQUIRED"
+    assert shown["action"] == {
+        "type": "use_stripe_sdk",
+        "client_secret": f"{entry.charge_id}_secret_simulated",
+    }
     assert entry.status is LedgerStatus.ACTION_REQUIRED
     assert entry.charge_id.startswith("sim_pi_")
     assert entry.action == "use_stripe_sdk"
+    assert "secret" not in entry.model_dump_json()
+
+
+def test_a_repeated_charge_while_waiting_asks_again_with_the_same_key(ledger, provider):
+    first = charge(request("pm_card_authenticationRequired"), ledger, provider)
+
+    again = charge(request("pm_card_authenticationRequired"), ledger, provider)
+
+    assert again.to_json() == first.to_json()
+    keys = {call[-1] for call in provider.calls if call[0] == "charge"}
+    assert keys == {"entrega:ord_1:charge"}
 
 
 def test_the_compensation_voids_a_payment_that_waits_so_it_can_never_be_completed(ledger, provider):
-    with pytest.raises(PaymentActionRequired):
-        charge(request("pm_card_authenticationRequired"), ledger, provider)
+    charge(request("pm_card_authenticationRequired"), ledger, provider)
 
     outcome = refund(ORDER, ledger, provider)
 
@@ -163,19 +179,19 @@ def test_the_compensation_voids_a_payment_that_waits_so_it_can_never_be_complete
 
 
 def test_a_repeated_charge_after_the_void_gives_the_same_answer(ledger, provider):
-    with pytest.raises(PaymentActionRequired):
-        charge(request("pm_card_authenticationRequired"), ledger, provider)
+    charge(request("pm_card_authenticationRequired"), ledger, provider)
     refund(ORDER, ledger, provider)
 
-    with pytest.raises(PaymentActionRequired):
+    with pytest.raises(PaymentActionExpired) as raised:
         charge(request("pm_card_authenticationRequired"), ledger, provider)
+
+    assert raised.value.code == "PAYMENT_ACTION_EXPIRED"
 
     assert [call[0] for call in provider.calls] == ["charge", "void"]
 
 
 def test_a_payment_completed_before_the_void_is_refunded_instead(ledger, provider):
-    with pytest.raises(PaymentActionRequired):
-        charge(request("pm_card_authenticationRequired"), ledger, provider)
+    charge(request("pm_card_authenticationRequired"), ledger, provider)
     provider.paid_before_void = True
 
     outcome = refund(ORDER, ledger, provider)
@@ -206,7 +222,7 @@ def test_a_charge_sent_too_long_ago_to_replay_is_left_for_reconciliation(ledger,
 
 
 def test_a_kwd_charge_records_what_stripe_could_take_and_refunds_no_more(ledger, provider):
-    entry = charge(request(amount=5_124, currency="KWD"), ledger, provider)
+    entry = charge(request(amount=5_124, currency="KWD"), ledger, provider).entry
 
     outcome = refund(ORDER, ledger, provider)
 

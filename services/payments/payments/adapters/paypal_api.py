@@ -115,7 +115,7 @@ class PayPalProvider:
             {"body": body, "paypal_request_id": idempotency_key, "prefer": "return=representation"},
         )
         if order.get("status") == "PAYER_ACTION_REQUIRED":
-            raise AuthenticationNeeded(str(order["id"]), "payer_action")
+            raise AuthenticationNeeded(str(order["id"]), "payer_action", _payer_page(order))
         if order.get("status") != "COMPLETED":
             order = self._capture(str(order["id"]), f"{idempotency_key}:capture")
         return _captured(order, currency)
@@ -131,7 +131,10 @@ class PayPalProvider:
         except _AlreadyCaptured:
             captured = self._call(self._client.orders.get_order, {"id": paypal_order_id})
         except _PayerActionRequired as waiting:
-            raise AuthenticationNeeded(paypal_order_id, "payer_action") from waiting
+            waiting_order = self._call(self._client.orders.get_order, {"id": paypal_order_id})
+            raise AuthenticationNeeded(
+                paypal_order_id, "payer_action", _payer_page(waiting_order)
+            ) from waiting
         return captured
 
     def refund(self, charge_id: str, amount: int, idempotency_key: str) -> ProviderRefund:
@@ -221,6 +224,14 @@ def _captured(order: dict[str, Any], currency: str) -> ProviderCharge:
         raise CardDeclined("instrument_declined")
     amount = from_paypal(str(capture["amount"]["value"]), currency)
     return ProviderCharge(str(capture["id"]), amount, currency, str(order["id"]))
+
+
+def _payer_page(order: dict[str, Any]) -> dict[str, str]:
+    """Where the payer approves the order, from the links PayPal returns with it."""
+    for link in order.get("links") or []:
+        if link.get("rel") in ("payer-action", "approve"):
+            return {"approve_url": str(link["href"])}
+    return {}
 
 
 class _AlreadyCaptured(ProviderRejected):

@@ -42,7 +42,10 @@ class SimulatedProvider:
         if method in _SIMULATED_DECLINES:
             raise CardDeclined(_SIMULATED_DECLINES[method])
         if method in _SIMULATED_AUTHENTICATION:
-            raise AuthenticationNeeded(f"sim_pi_{_digest(idempotency_key)}", "use_stripe_sdk")
+            intent = f"sim_pi_{_digest(idempotency_key)}"
+            raise AuthenticationNeeded(
+                intent, "use_stripe_sdk", {"client_secret": f"{intent}_secret_simulated"}
+            )
         if not method.startswith("pm_card_"):
             raise CardDeclined("payment_method_invalid")
         captured = from_stripe(to_stripe(amount, currency), currency)

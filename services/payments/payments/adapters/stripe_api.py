@@ -114,7 +114,7 @@ def _captured(intent: stripe.PaymentIntent, currency: str) -> ProviderCharge:
         )
     if intent.status == "requires_action":
         action = intent.next_action.type if intent.next_action else "requires_action"
-        raise AuthenticationNeeded(intent.id, action)
+        raise AuthenticationNeeded(intent.id, action, {"client_secret": intent.client_secret or ""})
     if intent.status == "processing":
         raise ProviderUnavailable("Stripe is still processing the payment")
     if intent.status in ("requires_payment_method", "canceled"):
