@@ -113,8 +113,45 @@ def test_every_state_is_reachable_and_every_path_ends():
         state = states[name]
         pending += [state["Next"]] if "Next" in state else []
         pending += [rule["Next"] for rule in state.get("Catch", [])]
+        pending += [rule["Next"] for rule in state.get("Choices", [])]
+        pending += [state["Default"]] if "Default" in state else []
 
     assert seen == set(states)
     assert all(
-        "Next" in s or s["Type"] in ("Succeed", "Fail") or s.get("End") for s in states.values()
+        "Next" in s or s["Type"] in ("Succeed", "Fail", "Choice") or s.get("End")
+        for s in states.values()
     )
+
+
+def test_a_payment_waiting_for_the_customer_ends_the_saga_with_the_order_waiting():
+    states = ASL["States"]
+    (waiting,) = states["PaymentNeedsCustomer"]["Choices"]
+
+    assert states["ChargePayment"]["Next"] == "PaymentNeedsCustomer"
+    assert (waiting["StringEquals"], waiting["Next"]) == ("ACTION_REQUIRED", "AwaitPaymentAction")
+    assert states["PaymentNeedsCustomer"]["Default"] == "ConfirmOrder"
+    payload = states["AwaitPaymentAction"]["Parameters"]["Payload"]
+    assert payload["status"] == "AWAITING_PAYMENT_ACTION"
+    assert states[states["AwaitPaymentAction"]["Next"]]["Type"] == "Succeed"
+
+
+def test_a_resumed_saga_holds_stock_again_and_refunds_if_it_cannot():
+    states = ASL["States"]
+    resumed, abandoned = states["ResumedAfterWait"]["Choices"]
+
+    assert states["StartSaga"]["Next"] == "ResumedAfterWait"
+    assert resumed["Next"] == "ReholdStock"
+    assert states["ReholdStock"]["Parameters"]["Payload"]["rehold"] is True
+    assert states["ReholdStock"]["Next"] == "GetInsights"
+    assert [rule["Next"] for rule in states["ReholdStock"]["Catch"]] == ["RefundPayment"]
+    assert abandoned["Next"] == "AbandonOrder"
+
+
+def test_an_abandoned_wait_closes_the_order_before_voiding_and_releasing():
+    states = ASL["States"]
+
+    assert states["AbandonOrder"]["Parameters"]["Payload"]["status"] == "REJECTED"
+    assert states["AbandonOrder"]["Next"] == "VoidAbandonedPayment"
+    assert states["AbandonOrder"]["Catch"][0]["ErrorEquals"] == ["InvalidTransition"]
+    assert states["VoidAbandonedPayment"]["Next"] == "ReleaseAbandonedStock"
+    assert states[states["ReleaseAbandonedStock"]["Next"]]["Type"] == "Succeed"

@@ -37,10 +37,12 @@ def longest_function(path: Path) -> tuple[str, int]:
 def test_domain_and_models_import_no_aws_sdk(service):
     package = ROOT / "services" / service / service
 
+    # Rules that outgrew domain.py live beside it and keep its rule.
+    pure = [package / "domain.py", package / "models.py", *package.glob("*_rules.py")]
     offending = {
         module
-        for name in ("domain.py", "models.py")
-        for module in imported_modules(package / name)
+        for path in pure
+        for module in imported_modules(path)
         if module.split(".")[0] in AWS_MODULES
     }
 

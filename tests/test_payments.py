@@ -1,6 +1,6 @@
 """Payments on the embedded stack: one PaymentIntent however often the charge step runs,
-Stripe webhooks verified and applied once, payments that wait for the customer voided, and
-the reconciliation command finding what the ledger and the orders disagree on."""
+Stripe webhooks verified and applied once, payments that wait for the customer resumed or
+ended, and the reconciliation command finding what the ledger and the orders disagree on."""
 
 from __future__ import annotations
 
@@ -305,19 +305,163 @@ def test_webhooks_without_a_configured_secret_answer_503_so_stripe_retries(stack
     assert answer.json()["code"] == "WEBHOOKS_NOT_CONFIGURED"
 
 
-def test_card_needing_authentication_rejects_the_order_and_voids_the_payment(api, stack, place):
-    before = {sku: item["available"] for sku, item in api.catalog().items()}
+AUTHENTICATION_CARD = "pm_card_authenticationRequired"
+WAIT_ENDED = frozenset({"CONFIRMED", "REJECTED", "FAILED", "CANCELLED"})
 
-    order_id = place(sample_order(2, items=ITEMS, method="pm_card_authenticationRequired"))
+
+def stock_levels(stack: EmbeddedStack, sku: str) -> dict[str, int]:
+    table = boto3.resource("dynamodb").Table(stack.output("inventory", "StockTableName"))
+    item = table.get_item(Key={"pk": f"SKU#{sku}"}, ConsistentRead=True)["Item"]
+    return {key: int(item[key]) for key in ("available", "reserved", "sold")}
+
+
+def intent_event(event_id: str, order_id: str, intent_id: str, outcome: str, amount: int) -> str:
+    """payment_intent.succeeded or .payment_failed, as Stripe sends it after the customer acts."""
+    failed = outcome == "payment_failed"
+    intent = {
+        "id": intent_id,
+        "object": "payment_intent",
+        "amount": amount,
+        "amount_received": 0 if failed else amount,
+        "currency": "brl",
+        "status": "requires_payment_method" if failed else "succeeded",
+        "metadata": {"order_id": order_id},
+        "last_payment_error": (
+            {"code": "payment_intent_authentication_failure", "decline_code": None}
+            if failed
+            else None
+        ),
+    }
+    event = {"id": event_id, "object": "event", "type": f"payment_intent.{outcome}"}
+    return json.dumps({**event, "created": int(time.time()), "data": {"object": intent}})
+
+
+@pytest.fixture
+def waiting_order(api, stack, place) -> dict[str, Any]:
+    """An order whose card asked for 3-D Secure, left waiting for its customer."""
+    order_id = place(sample_order(2, items=ITEMS, method=AUTHENTICATION_CARD))
     order = api.wait_until_settled(order_id)
+    assert order["status"] == "AWAITING_PAYMENT_ACTION", order
+    return order
+
+
+def test_a_card_needing_authentication_waits_with_what_the_customer_needs(
+    api, stack, waiting_order, log_capture
+):
+    order_id = waiting_order["order_id"]
+    shown = payment(stack, order_id)
+
+    action = waiting_order["payment"]["action"]
+    assert waiting_order["payment"]["status"] == "AWAITING_ACTION"
+    assert action == {
+        "type": "use_stripe_sdk",
+        "client_secret": f"{shown['charge_id']}_secret_simulated",
+    }
+    assert waiting_order["timeline"][-1]["reason"]["code"] == "PAYMENT_ACTION_REQUIRED"
+    assert (shown["status"], shown["captured"]["amount"]) == ("ACTION_REQUIRED", 0)
+    assert stock_levels(stack, ITEMS[0]["sku"])["reserved"] >= 1
+    subjects = [
+        mail.subject for mail in stack.sent_emails() if order_id[4:10].upper() in mail.subject
+    ]
+    assert any(subject.startswith("Confirme o pagamento") for subject in subjects)
+    assert action["client_secret"] not in log_capture.getvalue()
+
+
+def test_a_payment_authenticated_later_confirms_the_waiting_order_and_charges_once(
+    api, stack, waiting_order, webhook_secret, payments_queue
+):
+    order_id, total = waiting_order["order_id"], waiting_order["total"]["amount"]
+    intent_id = payment(stack, order_id)["charge_id"]
+    sold_before = stock_levels(stack, ITEMS[0]["sku"])["sold"]
+    succeeded = intent_event("evt_3ds_ok", order_id, intent_id, "succeeded", total)
+
+    first = send(stack, succeeded, webhook_secret)
+    order = api.wait_for(order_id, WAIT_ENDED)
+    again = send(stack, succeeded, webhook_secret)
+    stack.settle()
+
+    assert (first.status_code, again.json()["outcome"]) == (200, "duplicate")
+    assert order["status"] == "CONFIRMED"
+    assert order["payment"]["status"] == "CAPTURED"
+    assert order["payment"]["charge_id"] == intent_id
+    assert api.order(order_id).body["status"] == "CONFIRMED"
+    assert len(ledger_items(stack, order_id)) == 1
+    assert payment(stack, order_id)["captured"]["amount"] == total
+    assert stock_levels(stack, ITEMS[0]["sku"])["sold"] == sold_before + 1
+    confirmed = [e for e in payments_queue() if e["detail-type"] == "PaymentSucceeded"]
+    assert len(confirmed) == 1
+
+
+def test_a_failed_authentication_rejects_the_waiting_order_and_frees_its_stock(
+    api, stack, waiting_order, webhook_secret
+):
+    order_id, total = waiting_order["order_id"], waiting_order["total"]["amount"]
+    intent_id = payment(stack, order_id)["charge_id"]
+    reserved = stock_levels(stack, ITEMS[0]["sku"])["reserved"]
+
+    send(
+        stack,
+        intent_event("evt_3ds_no", order_id, intent_id, "payment_failed", total),
+        webhook_secret,
+    )
+    order = api.wait_for(order_id, WAIT_ENDED)
+    stack.settle()
 
     assert order["status"] == "REJECTED"
-    assert order["timeline"][-1]["reason"]["code"] == "PAYMENT_ACTION_REQUIRED"
-    assert order["payment"]["status"] == "NOT_CHARGED"
-    assert {sku: item["available"] for sku, item in api.catalog().items()} == before
-    shown = payment(stack, order_id)
-    assert (shown["status"], shown["action"]) == ("VOIDED", "use_stripe_sdk")
-    assert shown["captured"]["amount"] == 0
+    assert order["timeline"][-1]["reason"]["code"] == "PAYMENT_DECLINED"
+    assert payment(stack, order_id)["status"] == "DECLINED"
+    assert stock_levels(stack, ITEMS[0]["sku"])["reserved"] == reserved - 1
+
+
+def test_a_wait_that_outlives_the_stock_hold_rejects_the_order_and_voids_the_payment(
+    api, stack, waiting_order
+):
+    order_id = waiting_order["order_id"]
+    before = stock_levels(stack, ITEMS[0]["sku"])
+    _expire_hold(stack, order_id)
+
+    swept = stack.invoke("SweepReservationsFunction", {})
+    order = api.wait_for(order_id, WAIT_ENDED)
+    stack.settle()
+
+    assert order_id in swept["released"]
+    assert order["status"] == "REJECTED"
+    assert order["timeline"][-1]["reason"]["code"] == "PAYMENT_ACTION_EXPIRED"
+    assert payment(stack, order_id)["status"] == "VOIDED"
+    after = stock_levels(stack, ITEMS[0]["sku"])
+    assert (after["reserved"], after["available"]) == (
+        before["reserved"] - 1,
+        before["available"] + 1,
+    )
+
+
+def test_a_payment_that_arrives_after_its_hold_was_released_holds_the_stock_again(
+    api, stack, waiting_order, webhook_secret
+):
+    order_id, total = waiting_order["order_id"], waiting_order["total"]["amount"]
+    intent_id = payment(stack, order_id)["charge_id"]
+    stack.invoke("ReleaseStockFunction", {"order_id": order_id})
+    released = stock_levels(stack, ITEMS[0]["sku"])
+
+    send(
+        stack, intent_event("evt_3ds_late", order_id, intent_id, "succeeded", total), webhook_secret
+    )
+    order = api.wait_for(order_id, WAIT_ENDED)
+    stack.settle()
+
+    assert order["status"] == "CONFIRMED"
+    after = stock_levels(stack, ITEMS[0]["sku"])
+    assert (after["available"], after["sold"]) == (released["available"] - 1, released["sold"] + 1)
+
+
+def _expire_hold(stack: EmbeddedStack, order_id: str) -> None:
+    """Make the order's hold as old as its expiry, as half an hour passing would."""
+    table = boto3.resource("dynamodb").Table(stack.output("inventory", "StockTableName"))
+    table.update_item(
+        Key={"pk": f"RESERVATION#{order_id}"},
+        UpdateExpression="SET expires_at = :past",
+        ExpressionAttributeValues={":past": int(time.time()) - 3600},
+    )
 
 
 def test_payment_view_shows_amounts_and_states_but_never_the_method(api, stack, place):

@@ -13,7 +13,10 @@ from typing import Any
 
 import requests
 
-SETTLED = frozenset({"CONFIRMED", "REJECTED", "FAILED", "CANCELLED", "DELIVERED"})
+# Where a saga execution leaves an order: its endings, or waiting for the customer's payment.
+SETTLED = frozenset(
+    {"AWAITING_PAYMENT_ACTION", "CONFIRMED", "REJECTED", "FAILED", "CANCELLED", "DELIVERED"}
+)
 
 
 @dataclass
@@ -59,10 +62,16 @@ class EntregaClient:
 
     def wait_until_settled(self, order_id: str, timeout: float = 30.0) -> dict[str, Any]:
         """Poll the order until its saga has finished (or it reached a later status)."""
+        return self.wait_for(order_id, SETTLED, timeout)
+
+    def wait_for(
+        self, order_id: str, statuses: frozenset[str], timeout: float = 30.0
+    ) -> dict[str, Any]:
+        """Poll the order until its status is one of `statuses`, or the time is up."""
         deadline, pause = time.monotonic() + timeout, 0.02
         while True:
             body = self.order(order_id).body
-            if body.get("status") in SETTLED or time.monotonic() > deadline:
+            if body.get("status") in statuses or time.monotonic() > deadline:
                 return dict(body)
             # Back off, so that many waiting clients do not starve the sagas they wait for.
             time.sleep(pause)

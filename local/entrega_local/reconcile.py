@@ -5,7 +5,8 @@ other's; this does, to audit them). For every order it checks that:
 
 - a cancelled, rejected or failed order has no net charge and holds no stock;
 - an order past CONFIRMED was charged and has its stock held or sold;
-- no order sits in PLACED past the saga's deadline.
+- no order sits in PLACED past the saga's deadline, or waits for its customer's payment
+  past the stock hold that bounds the wait.
 
 With `repair`, what is safe is repaired through the services' own functions, as an
 operator would invoke them: a net charge on a dead order is refunded (RefundPayment), a
@@ -27,6 +28,9 @@ DEAD = frozenset({"REJECTED", "FAILED", "CANCELLED"})
 PAST_CONFIRMED = frozenset({"CONFIRMED", "PREPARING", "OUT_FOR_DELIVERY", "DELIVERED"})
 # An Express saga runs for at most five minutes; an order still PLACED after this is stuck.
 PLACED_DEADLINE = timedelta(minutes=10)
+# The wait for a customer's payment ends when the stock hold expires (30 minutes) and the
+# sweeper (every 5 minutes) announces it; an order still waiting after this is stuck.
+AWAITING_DEADLINE = timedelta(minutes=45)
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,8 @@ def _order_findings(
     placed_at = datetime.fromisoformat(str(order["placed_at"]).replace("Z", "+00:00"))
     if status == "PLACED" and now - placed_at > PLACED_DEADLINE:
         found.append(Finding(order_id, "STUCK_IN_PLACED", f"placed at {order['placed_at']}"))
+    if status == "AWAITING_PAYMENT_ACTION" and now - placed_at > AWAITING_DEADLINE:
+        found.append(Finding(order_id, "STUCK_AWAITING_PAYMENT", f"placed at {order['placed_at']}"))
     return found
 
 

@@ -102,22 +102,25 @@ class LambdaCatalog:
 
 class StepFunctionsSaga:
     def start(self, order: Order) -> None:
-        execution_input = {
-            "order_id": order.order_id,
-            "placed_at": order.placed_at.isoformat(),
-            "customer": {"id": order.customer.id, "locale": order.customer.locale},
-            "items": [{"sku": line["sku"], "quantity": line["quantity"]} for line in order.lines],
-            "payment": order.payment_method.model_dump(),
-            "delivery": {
-                "postal_code": order.delivery_address.postal_code,
-                "country": order.delivery_address.country,
-            },
+        self._run(order.order_id, _saga_input(order))
+
+    def resume(self, order: Order, kind: str, error: dict[str, str] | None = None) -> None:
+        """Start the saga again for a waiting order; its name makes a repeat a no-op."""
+        resumed: dict[str, Any] = {
+            **_saga_input(order),
+            "resume": kind,
+            "order": {"lines": order.lines, "total": order.total},
         }
+        if error is not None:
+            resumed["error"] = error
+        self._run(f"{order.order_id}-{kind.replace('_', '-')}", resumed)
+
+    def _run(self, name: str, execution_input: dict[str, Any]) -> None:
         validate("tasks/order-saga.input.v1", execution_input)
         try:
             _stepfunctions().start_execution(
                 stateMachineArn=settings().order_saga_arn,
-                name=order.order_id,
+                name=name,
                 input=json.dumps(execution_input),
             )
         except ClientError as exc:
@@ -126,6 +129,20 @@ class StepFunctionsSaga:
             raise DependencyUnavailable("the order saga could not be started; try again") from exc
         except BotoCoreError as exc:
             raise DependencyUnavailable("the order saga could not be started; try again") from exc
+
+
+def _saga_input(order: Order) -> dict[str, Any]:
+    return {
+        "order_id": order.order_id,
+        "placed_at": order.placed_at.isoformat(),
+        "customer": {"id": order.customer.id, "locale": order.customer.locale},
+        "items": [{"sku": line["sku"], "quantity": line["quantity"]} for line in order.lines],
+        "payment": order.payment_method.model_dump(),
+        "delivery": {
+            "postal_code": order.delivery_address.postal_code,
+            "country": order.delivery_address.country,
+        },
+    }
 
 
 class EventBus:

@@ -19,7 +19,18 @@ from intake.errors import InvalidTransition, OrderInvalid, OrderNotFound
 from intake.models import Order, PlaceOrderRequest, Status, TimelineEntry
 
 ALLOWED: dict[Status, frozenset[Status]] = {
-    Status.PLACED: frozenset({Status.CONFIRMED, Status.REJECTED, Status.FAILED, Status.CANCELLED}),
+    Status.PLACED: frozenset(
+        {
+            Status.AWAITING_PAYMENT_ACTION,
+            Status.CONFIRMED,
+            Status.REJECTED,
+            Status.FAILED,
+            Status.CANCELLED,
+        }
+    ),
+    Status.AWAITING_PAYMENT_ACTION: frozenset(
+        {Status.CONFIRMED, Status.REJECTED, Status.FAILED, Status.CANCELLED}
+    ),
     Status.CONFIRMED: frozenset({Status.PREPARING, Status.CANCELLED}),
     Status.PREPARING: frozenset({Status.OUT_FOR_DELIVERY, Status.CANCELLED}),
     Status.OUT_FOR_DELIVERY: frozenset({Status.DELIVERED}),
@@ -57,6 +68,10 @@ class OrderStore(Protocol):
 
 class Saga(Protocol):
     def start(self, order: Order) -> None: ...
+
+    def resume(self, order: Order, kind: str, error: dict[str, str] | None = None) -> None:
+        """Run the saga again for an order that waited for its payment (see payment_rules)."""
+        ...
 
 
 class Bus(Protocol):
@@ -229,7 +244,13 @@ def confirm(saga_result: dict[str, Any], now: datetime, store: OrderStore, bus: 
 
 
 def record_outcome(request: dict[str, Any], now: datetime, store: OrderStore, bus: Bus) -> Order:
-    """End an order REJECTED or FAILED with the reason the failing step gave."""
+    """End an order REJECTED or FAILED with the reason the failing step gave, or make it wait.
+
+    AWAITING_PAYMENT_ACTION keeps what the customer needs to finish the payment (Stripe's
+    client secret, PayPal's approval page) on the order, where only its view shows it.
+    """
+    if request["status"] == Status.AWAITING_PAYMENT_ACTION.value:
+        return _await_payment(request, now, store, bus)
     reason = reason_from_task_error(request["error"]).to_json()
     refund = request.get("refund") or {}
 
@@ -246,6 +267,30 @@ def record_outcome(request: dict[str, Any], now: datetime, store: OrderStore, bu
         bus,
         reason=reason,
         changes=recorded,
+    )
+
+
+def _await_payment(request: dict[str, Any], now: datetime, store: OrderStore, bus: Bus) -> Order:
+    charge = request["charge"]
+    payment = {
+        "status": "AWAITING_ACTION",
+        "provider": charge["provider"],
+        "charge_id": charge["charge_id"],
+        "amount": charge["amount"],
+        "action": charge.get("action"),
+    }
+    reason = {
+        "code": "PAYMENT_ACTION_REQUIRED",
+        "message": "the payment waits for the customer to authenticate it",
+    }
+    return move(
+        request["order_id"],
+        Status.AWAITING_PAYMENT_ACTION,
+        now,
+        store,
+        bus,
+        reason=reason,
+        changes=lambda order: {"payment": payment},
     )
 
 

@@ -64,3 +64,17 @@ class DependencyUnavailable(IntakeError):
     code = "DEPENDENCY_UNAVAILABLE"
     http_status = 503
     transient = True
+
+
+class PaymentActionExpired(IntakeError):
+    """The order's stock hold ran out before the customer finished authenticating the payment."""
+
+    code = "PAYMENT_ACTION_EXPIRED"
+    http_status = 409
+
+
+class PaymentAuthenticationFailed(IntakeError):
+    """The provider reported that the payment the customer was authenticating failed."""
+
+    code = "PAYMENT_DECLINED"
+    http_status = 409

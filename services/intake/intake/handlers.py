@@ -21,7 +21,7 @@ from entrega_contracts.events import parse_detail
 from entrega_contracts.inbound import event_key, reject
 from entrega_contracts.schemas import ContractViolation
 from entrega_contracts.tracing import LazyTracer
-from intake import domain, messages, views
+from intake import domain, messages, payment_rules, views
 from intake.adapters import EventBus, LambdaCatalog, StepFunctionsSaga, run_once, settings
 from intake.errors import (
     IdempotencyKeyMissing,
@@ -240,3 +240,21 @@ def delivery_progressed(event: dict[str, Any], context: LambdaContext) -> None:
 @metrics.log_metrics
 def shop_decided(event: dict[str, Any], context: LambdaContext) -> None:
     _inbound(event, lambda detail: domain.apply_shop_decision(detail, DynamoOrders(), EventBus()))
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def payment_wait_ended(event: dict[str, Any], context: LambdaContext) -> None:
+    """PaymentSucceeded, PaymentFailed or ReservationExpired: end a waiting order's wait."""
+    detail_type = str(event.get("detail-type"))
+    detail = parse_detail(event)
+    logger.append_keys(order_id=detail["order_id"], detail_type=detail_type)
+
+    order = payment_rules.end_payment_wait(detail_type, detail, DynamoOrders(), StepFunctionsSaga())
+
+    if order is None:
+        logger.info("no payment wait to end")
+        return
+    logger.info("payment wait ended")
+    metrics.add_metric(name="PaymentWaitsEnded", unit=MetricUnit.Count, value=1)

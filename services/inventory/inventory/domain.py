@@ -6,7 +6,7 @@ embedded emulator or a test double.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -57,8 +57,11 @@ class Catalog(Protocol):
 
 
 class StockStore(Protocol):
-    def reserve(self, order_id: str, lines: list[LineQuantity]) -> list[str]:
-        """Hold every line or nothing; return the skus that lacked stock (empty on success)."""
+    def reserve(self, order_id: str, lines: list[LineQuantity], rehold: bool = False) -> list[str]:
+        """Hold every line or nothing; return the skus that lacked stock (empty on success).
+
+        With `rehold`, a hold the order had and lost (released) is taken again.
+        """
         ...
 
     def release(self, order_id: str) -> list[LineQuantity]:
@@ -189,13 +192,17 @@ def _field_order(error: FieldError) -> tuple[int, str]:
     return (int(digits) if digits else -1, error.field)
 
 
-def reserve(order_id: str, lines: list[LineQuantity], stock: StockStore) -> list[LineQuantity]:
+def reserve(
+    order_id: str, lines: list[LineQuantity], stock: StockStore, rehold: bool = False
+) -> list[LineQuantity]:
     """Hold stock for every line of the order, all or nothing, at most once per order.
 
     The store's write is conditional on both counts: each line's available stock, and no
-    reservation existing yet for the order, so a retried step holds nothing more.
+    reservation existing yet for the order, so a retried step holds nothing more. A saga
+    resumed after the customer paid asks for a `rehold`: if its hold expired while the
+    customer was authenticating, the stock is held again, or OutOfStock says it is gone.
     """
-    short = stock.reserve(order_id, lines)
+    short = stock.reserve(order_id, lines, rehold)
     if short:
         raise OutOfStock(short)
     return lines
@@ -206,9 +213,19 @@ def release(order_id: str, stock: StockStore) -> list[LineQuantity]:
     return stock.release(order_id)
 
 
-def sweep(now: datetime, stock: StockStore) -> dict[str, list[LineQuantity]]:
-    """Give back what expired holds still keep: a saga that died must not hold stock forever."""
-    released = {order_id: stock.release(order_id) for order_id in stock.expired(now)}
+def sweep(
+    now: datetime, stock: StockStore, announce: Callable[[list[str]], None] | None = None
+) -> dict[str, list[LineQuantity]]:
+    """Give back what expired holds still keep: a saga that died must not hold stock forever.
+
+    The expiries are announced before the stock goes back, so that an order waiting for its
+    customer's payment learns that its wait is over even if the release is interrupted (the
+    next sweep announces it again).
+    """
+    expired = stock.expired(now)
+    if announce is not None and expired:
+        announce(expired)
+    released = {order_id: stock.release(order_id) for order_id in expired}
     return {order_id: lines for order_id, lines in released.items() if lines}
 
 

@@ -65,7 +65,7 @@ def reserve_stock(event: dict[str, Any], context: LambdaContext) -> dict[str, An
     logger.append_keys(order_id=request.order_id)
 
     stock = DynamoStock()
-    held = domain.reserve(request.order_id, request.lines, stock)
+    held = domain.reserve(request.order_id, request.lines, stock, request.rehold)
     EventBus().announce(_signals_after(stock, held))
 
     logger.info("stock reserved", extra={"skus": [line.sku for line in held]})
@@ -125,7 +125,7 @@ def commit_stock(event: dict[str, Any], context: LambdaContext) -> None:
 @metrics.log_metrics
 def sweep_reservations(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """On a schedule: give back the stock of holds whose saga never paid or released them."""
-    released = domain.sweep(datetime.now(UTC), DynamoStock())
+    released = domain.sweep(datetime.now(UTC), DynamoStock(), EventBus().holds_expired)
 
     if released:
         logger.warning("expired holds released", extra={"orders": sorted(released)})

@@ -62,6 +62,7 @@ class LineQuantity(BaseModel):
 class ReserveStockInput(BaseModel):
     order_id: str
     lines: list[LineQuantity] = Field(min_length=1)
+    rehold: bool = False
 
 
 class OrderRef(BaseModel):

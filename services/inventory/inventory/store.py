@@ -112,7 +112,7 @@ class DynamoShop:
 
 
 class DynamoStock:
-    def reserve(self, order_id: str, lines: list[LineQuantity]) -> list[str]:
+    def reserve(self, order_id: str, lines: list[LineQuantity], rehold: bool = False) -> list[str]:
         table = settings().stock_table
         holds: list[Any] = [
             {
@@ -141,6 +141,13 @@ class DynamoStock:
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
+        if rehold:
+            # Only a released hold is taken again; a live or sold one is left as it is.
+            record["Put"].update(
+                ConditionExpression="attribute_not_exists(pk) OR #status = :released",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":released": "RELEASED"},
+            )
         reasons = self._transact([record, *holds])
         if reasons is None or reasons[0] == "ConditionalCheckFailed":
             return []

@@ -15,9 +15,10 @@ class MemoryStock:
     def __init__(self, available: dict[str, int]) -> None:
         self.available = dict(available)
         self.holds: dict[str, list[LineQuantity]] = {}
+        self.released: set[str] = set()
 
-    def reserve(self, order_id: str, lines: list[LineQuantity]) -> list[str]:
-        if order_id in self.holds:
+    def reserve(self, order_id: str, lines: list[LineQuantity], rehold: bool = False) -> list[str]:
+        if order_id in self.holds or (order_id in self.released and not rehold):
             return []
         short = [line.sku for line in lines if self.available.get(line.sku, 0) < line.quantity]
         if short:
@@ -28,6 +29,8 @@ class MemoryStock:
         return []
 
     def release(self, order_id: str) -> list[LineQuantity]:
+        if order_id in self.holds:
+            self.released.add(order_id)
         lines = self.holds.pop(order_id, [])
         for line in lines:
             self.available[line.sku] += line.quantity
@@ -91,3 +94,30 @@ def test_release_of_an_order_holding_nothing_gives_back_nothing():
 
     assert released == []
     assert stock.available == {"guarana": 10}
+
+
+def test_a_released_hold_is_taken_again_only_when_a_rehold_is_asked():
+    stock = MemoryStock({"feijoada": 4})
+    lines = [LineQuantity(sku="feijoada", quantity=3)]
+    reserve("ord_1", lines, stock)
+    release("ord_1", stock)
+
+    reserve("ord_1", lines, stock)
+    after_retry = stock.available["feijoada"]
+    reserve("ord_1", lines, stock, rehold=True)
+
+    assert after_retry == 4
+    assert stock.available["feijoada"] == 1
+
+
+def test_a_rehold_of_stock_sold_meanwhile_is_out_of_stock():
+    stock = MemoryStock({"feijoada": 3})
+    lines = [LineQuantity(sku="feijoada", quantity=3)]
+    reserve("ord_1", lines, stock)
+    release("ord_1", stock)
+    reserve("ord_2", lines, stock)
+
+    with pytest.raises(OutOfStock) as raised:
+        reserve("ord_1", lines, stock, rehold=True)
+
+    assert raised.value.skus == ["feijoada"]
