@@ -117,8 +117,15 @@ class LambdaRuntime:
         """Run the function; return (result or error payload, whether it failed)."""
         function = self.find(name_or_arn)
         try:
-            self.faults.check(function.task, event)
-            result, failed = _load(function.handler)(event, LambdaContext(function)), False
+            fault = self.faults.take(function.task, event)
+            if fault is not None and fault.kind == "error":
+                fault.raise_error()
+            handler = _load(function.handler)
+            result, failed = handler(event, LambdaContext(function)), False
+            if fault is not None and fault.kind == "duplicate":
+                result = handler(event, LambdaContext(function))
+            if fault is not None and fault.kind == "timeout":
+                fault.raise_error()
         except Exception as error:  # noqa: BLE001 - reported as Lambda reports it, never swallowed
             result, failed = _error_payload(error), True
         self.invocations.add(Call(function, event, result, failed))
