@@ -35,8 +35,12 @@ test: install
 
 check: lint typecheck test
 
+# Every benchmark, each printing its table and writing JSON under bench/results/.
 bench: install
 	$(BIN)/python bench/cold_start.py
+	$(BIN)/python bench/throughput.py --orders 100
+	$(BIN)/python bench/cost.py --orders 20
+	$(BIN)/python bench/package_size.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
