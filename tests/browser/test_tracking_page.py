@@ -14,8 +14,9 @@ SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 TIMES = "\N{MULTIPLICATION SIGN}"
 
 
-def track(page, stack, order_id: str, lang: str = "") -> None:
-    extra = f"&lang={lang}" if lang else ""
+def track(page, stack, order_id: str, token: str = "", lang: str = "") -> None:
+    """Open the page as the customer's link does: order id and token in the fragment."""
+    extra = "".join(f"&{key}={value}" for key, value in (("token", token), ("lang", lang)) if value)
     page.goto(f"{stack.web_url}/track.html#order={order_id}{extra}")
 
 
@@ -31,11 +32,13 @@ def arrival(order: dict) -> str:
     )
 
 
-def test_confirmed_order_shows_its_step_eta_items_total_and_suggestions(page, stack, api, place):
+def test_confirmed_order_shows_its_step_eta_items_total_and_suggestions(
+    page, stack, api, place, staff
+):
     order_id = place(sample_order(0))
     order = api.wait_until_settled(order_id)
 
-    track(page, stack, order_id)
+    track(page, stack, order_id, staff.token("customer", order["customer"]["id"]))
 
     assert order["status"] == "CONFIRMED"
     expect(page.locator("#steps [aria-current=step]")).to_contain_text("Confirmado")
@@ -57,17 +60,18 @@ def test_confirmed_order_shows_its_step_eta_items_total_and_suggestions(page, st
     expect(page.get_by_role("heading", level=1)).to_have_text("Acompanhe seu pedido")
 
 
-def test_page_follows_the_order_over_the_websocket_without_reloading(page, stack, api, place):
+def test_page_follows_the_order_over_the_websocket_without_reloading(
+    page, stack, api, place, staff
+):
     order_id = place(sample_order(0))
-    api.wait_until_settled(order_id)
-    track(page, stack, order_id)
+    customer = api.wait_until_settled(order_id)["customer"]["id"]
+    track(page, stack, order_id, staff.token("customer", customer))
     expect(page.locator("#connection")).to_have_text("Atualizações ao vivo ligadas.")
     expect(page.locator("#steps [aria-current=step]")).to_contain_text("Confirmado")
     opened_at = page.evaluate("performance.timeOrigin")
 
-    moved = api.progress(order_id, "PREPARING")
+    staff.move(order_id, "PREPARING")
 
-    assert moved.status == 200, moved.body
     expect(page.locator("#steps [aria-current=step]")).to_contain_text("Em preparo")
     expect(page.get_by_role("status").first).to_contain_text(
         "A cozinha está preparando seu pedido."
@@ -78,11 +82,15 @@ def test_page_follows_the_order_over_the_websocket_without_reloading(page, stack
     assert page.evaluate("performance.timeOrigin") == opened_at
 
 
-def test_declined_order_says_why_it_stopped_and_that_nothing_was_charged(page, stack, api, place):
+def test_declined_order_says_why_it_stopped_and_that_nothing_was_charged(
+    page, stack, api, place, staff
+):
     order_id = place(sample_order(1, method="pm_card_chargeDeclined"))
-    assert api.wait_until_settled(order_id)["status"] == "REJECTED"
+    order = api.wait_until_settled(order_id)
 
-    track(page, stack, order_id)
+    track(page, stack, order_id, staff.token("customer", order["customer"]["id"]))
+
+    assert order["status"] == "REJECTED"
 
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("Pedido recusado")
@@ -93,12 +101,12 @@ def test_declined_order_says_why_it_stopped_and_that_nothing_was_charged(page, s
 
 
 def test_page_speaks_english_when_asked_and_keeps_the_customers_money_format(
-    page, stack, api, place
+    page, stack, api, place, staff
 ):
     order_id = place(sample_order(1, method="pm_card_chargeDeclined"))
-    api.wait_until_settled(order_id)
+    customer = api.wait_until_settled(order_id)["customer"]["id"]
 
-    track(page, stack, order_id, lang="en")
+    track(page, stack, order_id, staff.token("customer", customer), lang="en")
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Track your order")
     expect(page.get_by_role("alert")).to_contain_text("The payment was declined.")
@@ -108,10 +116,10 @@ def test_page_speaks_english_when_asked_and_keeps_the_customers_money_format(
     expect(page.locator("#total")).to_have_text(amount("R$ 123,90"))
 
 
-def test_switching_language_rewrites_the_page_in_place(page, stack, api, place):
+def test_switching_language_rewrites_the_page_in_place(page, stack, api, place, staff):
     order_id = place(sample_order(0))
-    api.wait_until_settled(order_id)
-    track(page, stack, order_id)
+    customer = api.wait_until_settled(order_id)["customer"]["id"]
+    track(page, stack, order_id, staff.token("customer", customer))
     expect(page.locator("#steps [aria-current=step]")).to_contain_text("Confirmado")
 
     page.get_by_role("navigation", name="Idioma").get_by_role("link", name="English").click()
@@ -120,8 +128,8 @@ def test_switching_language_rewrites_the_page_in_place(page, stack, api, place):
     expect(page.get_by_role("navigation", name="Language")).to_be_visible()
 
 
-def test_unknown_order_says_it_was_not_found(page, stack):
-    track(page, stack, "ord_doesnotexist0000000000000")
+def test_unknown_order_says_it_was_not_found(page, stack, staff):
+    track(page, stack, "ord_doesnotexist0000000000000", staff.token("customer", "cus_a7k2m9"))
 
     expect(page.get_by_role("alert")).to_have_text("Não encontramos este pedido.")
 
