@@ -143,6 +143,27 @@ def staff(stack: EmbeddedStack) -> Staff:
     return Staff(stack)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _stock_as_found(stack: EmbeddedStack) -> Iterator[None]:
+    """These tests sell real stock on the session's stack; give it back for the tests after."""
+    from entrega_local.client import EntregaClient
+
+    before = {sku: item["available"] for sku, item in EntregaClient(stack.url).catalog().items()}
+    yield
+    assert stack.settle()
+    after = EntregaClient(stack.url).catalog()
+    auth = _bearer(Staff(stack).staff_token())
+    for sku, available in before.items():
+        if after[sku]["available"] != available:
+            answer = requests.put(
+                f"{stack.url}/catalog/{sku}/stock",
+                json={"available": available},
+                headers=auth,
+                timeout=10,
+            )
+            assert answer.status_code == 200, answer.text
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     shots = config.stash.get(SCREENSHOTS, [])
     if shots:
