@@ -20,7 +20,7 @@ let loading = null;
 
 const lang = () => language(fragment().get("lang"));
 
-export function boardOrder(first, second) {
+function boardOrder(first, second) {
   const priority = (second.priority ?? 0) - (first.priority ?? 0);
   return priority || Date.parse(first.placed_at) - Date.parse(second.placed_at);
 }
