@@ -42,6 +42,22 @@ ISSUE_7 = hasattr(EmbeddedStack, "token")
 WAITING_FOR_ISSUE_7 = "needs issue 7: GET /kitchen/orders, ACCEPTED/READY and JWT roles"
 
 
+COURIER = "courier-browser-tests"
+# Who moves a confirmed order to each next status, and what the request carries besides.
+STEPS_TODAY = [
+    ("staff", "PREPARING", {}),
+    ("staff", "OUT_FOR_DELIVERY", {}),
+    ("staff", "DELIVERED", {}),
+]
+STEPS_WITH_ISSUE_7 = [
+    ("staff", "ACCEPTED", {}),
+    ("staff", "PREPARING", {}),
+    ("staff", "READY", {"courier_id": COURIER}),
+    ("courier", "OUT_FOR_DELIVERY", {}),
+    ("courier", "DELIVERED", {}),
+]
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests marked requires_issue_7 run as soon as issue 7's EmbeddedStack.token exists."""
     for item in items:
@@ -119,14 +135,17 @@ class Staff:
         return self.token("staff", "staff-browser-tests", SHOP)
 
     def move(self, order_id: str, status: str) -> dict[str, Any]:
-        """Move a confirmed order on as the kitchen does (through ACCEPTED once it exists)."""
-        steps = {"PREPARING": ["ACCEPTED", "PREPARING"] if ISSUE_7 else ["PREPARING"]}
+        """Move a CONFIRMED order on to `status` one allowed step at a time, each step by
+        whoever may take it: today anyone; with issue 7 the staff, then the assigned courier."""
+        steps = STEPS_WITH_ISSUE_7 if ISSUE_7 else STEPS_TODAY
+        last = [name for _, name, _ in steps].index(status)
         body: dict[str, Any] = {}
-        for step in steps.get(status, [status]):
+        for role, step, extra in steps[: last + 1]:
+            token = self.staff_token() if role == "staff" else self.token("courier", COURIER)
             answer = requests.post(
                 f"{self.stack.url}/orders/{order_id}/progress",
-                json={"status": step},
-                headers=_bearer(self.staff_token()),
+                json={"status": step, **extra},
+                headers=_bearer(token),
                 timeout=10,
             )
             assert answer.status_code == 200, answer.text

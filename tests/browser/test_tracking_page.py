@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from playwright.sync_api import expect
 
 from entrega_local.demo import sample_order
@@ -138,3 +139,60 @@ def test_page_without_an_order_id_says_how_to_open_it(page, stack):
     page.goto(f"{stack.web_url}/track.html")
 
     expect(page.get_by_role("alert")).to_have_text("Abra esta página pelo link do seu pedido.")
+
+
+def test_delivered_order_has_every_step_behind_it_and_no_eta(page, stack, api, place, staff):
+    order_id = place(sample_order(0))
+    customer = api.wait_until_settled(order_id)["customer"]["id"]
+    staff.move(order_id, "DELIVERED")
+
+    track(page, stack, order_id, staff.token("customer", customer))
+
+    expect(page.locator("#status-detail")).to_have_text("Pedido entregue. Bom apetite!")
+    expect(page.locator("#steps [aria-current=step]")).to_contain_text("Entregue")
+    expect(page.locator("#steps .done")).to_have_count(4)
+    expect(page.locator("#eta")).to_be_hidden()
+
+
+def test_page_catches_up_after_its_socket_drops(page, stack, api, place, staff):
+    order_id = place(sample_order(0))
+    customer = api.wait_until_settled(order_id)["customer"]["id"]
+    track(page, stack, order_id, staff.token("customer", customer))
+    expect(page.locator("#connection")).to_have_text("Atualizações ao vivo ligadas.")
+
+    for connection_id in list(stack.sockets.connections):
+        stack.sockets.manage("DELETE", connection_id, b"")
+    expect(page.locator("#connection")).to_have_text("Sem conexão ao vivo; reconectando…")
+    staff.move(order_id, "PREPARING")
+
+    expect(page.locator("#steps [aria-current=step]")).to_contain_text("Em preparo")
+    expect(page.locator("#connection")).to_have_text("Atualizações ao vivo ligadas.")
+
+
+@pytest.mark.parametrize(
+    ("status", "step", "sentence"),
+    [
+        ("AWAITING_PAYMENT_ACTION", "Pedido feito", "Aguardando você confirmar o pagamento"),
+        ("ACCEPTED", "Confirmado", "A cozinha aceitou seu pedido."),
+        ("READY", "Em preparo", "Pronto: aguardando o entregador."),
+    ],
+)
+def test_statuses_that_issue_7_adds_sit_on_the_step_they_belong_to(
+    page, stack, api, place, status, step, sentence
+):
+    order_id = place(sample_order(0))
+    view = api.wait_until_settled(order_id)
+    reached = {"AWAITING_PAYMENT_ACTION": ["PLACED"], "ACCEPTED": ["PLACED", "CONFIRMED"]}
+    earlier = reached.get(status, ["PLACED", "CONFIRMED", "ACCEPTED", "PREPARING"])
+    at = view["timeline"][-1]["at"]
+    view.update(
+        status=status,
+        timeline=[*({"status": name, "at": at} for name in earlier), {"status": status, "at": at}],
+    )
+    # The API answers these statuses once issue 7 is merged; here the browser answers for it.
+    page.route(f"**/orders/{order_id}", lambda route: route.fulfill(json=view))
+
+    track(page, stack, order_id)
+
+    expect(page.locator("#steps [aria-current=step]")).to_contain_text(step)
+    expect(page.locator("#status-detail")).to_contain_text(sentence)
