@@ -127,7 +127,8 @@ def test_accept_posts_accepted_with_the_staff_token_and_moves_the_card(page, sta
     open_board(page, stack)
     card = column(page, "Novos").get_by_role("article", name=ref(order["order_id"]))
 
-    card.get_by_role("button", name="Aceitar").click()
+    # Each button's name says which order it moves, for a screen reader's list of buttons.
+    card.get_by_role("button", name=f"Aceitar {ref(order['order_id'])}", exact=True).click()
 
     accepted = column(page, "Aceitos").get_by_role("article", name=ref(order["order_id"]))
     expect(accepted.get_by_role("button", name="Começar preparo")).to_be_visible()

@@ -62,6 +62,15 @@ function card(order, t, locale) {
   return item;
 }
 
+// Many cards have the same buttons; the hidden reference tells a screen reader which order.
+function named(element, text, ref) {
+  const hidden = document.createElement("span");
+  hidden.className = "visually-hidden";
+  hidden.textContent = ` ${ref}`;
+  element.append(text, hidden);
+  return element;
+}
+
 function actions(order, t) {
   const row = document.createElement("div");
   row.className = "actions";
@@ -69,7 +78,7 @@ function actions(order, t) {
   if (next) {
     const button = document.createElement("button");
     button.type = "button";
-    button.textContent = t(`kitchen.action.${next}`);
+    named(button, t(`kitchen.action.${next}`), `#${orderRef(order.order_id)}`);
     button.addEventListener("click", () => move(order, next, button));
     row.append(button);
   }
@@ -79,7 +88,7 @@ function actions(order, t) {
     token: fragment().get("token"),
     lang: fragment().get("lang"),
   });
-  saga.textContent = t("kitchen.saga");
+  named(saga, t("kitchen.saga"), `#${orderRef(order.order_id)}`);
   row.append(saga);
   return row;
 }
