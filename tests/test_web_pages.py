@@ -27,6 +27,15 @@ def test_pages_are_served_with_their_type_and_a_strict_content_policy(stack):
     assert answer.headers["Referrer-Policy"] == "no-referrer"
 
 
+def test_the_folder_opens_its_index_with_the_slash_its_links_need(stack):
+    bare = requests.get(stack.web_url, timeout=5, allow_redirects=False)
+    index = requests.get(f"{stack.web_url}/", timeout=5)
+
+    assert bare.status_code == 301
+    assert bare.headers["Location"] == "/web/"
+    assert index.content == (WEB / "index.html").read_bytes()
+
+
 def test_config_names_the_running_api_and_tracking_socket(stack):
     config = requests.get(f"{stack.web_url}/config.json", timeout=5).json()
 

@@ -48,8 +48,11 @@ class WebPages:
         """The answer for a path under /web, or None for a path that belongs to the API."""
         if path != PREFIX and not path.startswith(f"{PREFIX}/"):
             return None
-        if method not in ("GET", "HEAD"):
-            return _plain(405, "only GET and HEAD", {"Allow": "GET, HEAD"})
+        if method != "GET":
+            return _plain(405, "the pages are only read", {"Allow": "GET"})
+        if path == PREFIX:
+            # The pages' relative links need the folder's trailing slash.
+            return _plain(301, "moved", {"Location": f"{PREFIX}/"})
         name = path.removeprefix(PREFIX).lstrip("/") or "index.html"
         if name == "config.json":
             return self._reply(".json", json.dumps(self.config).encode())
