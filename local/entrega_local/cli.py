@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from entrega_local.events_cli import app as events_app
+from entrega_local.webpages import BOARD_REFRESH_SECONDS, page_config
 
 app = typer.Typer(
     help="Entrega on this machine: the embedded AWS stack, its API and the demo.",
@@ -48,6 +49,10 @@ def serve(
         console.print(f"Entrega is serving on [bold]{stack.url}[/]", soft_wrap=True)
         console.print(f"AWS emulator (for --endpoint-url): {stack.emulator_url}", soft_wrap=True)
         console.print(f"  try: curl {stack.url}/catalog")
+        console.print(
+            f"  pages: {stack.web_url}/track.html#order=ord_… and {stack.web_url}/kitchen.html",
+            soft_wrap=True,
+        )
         console.print("Press Ctrl+C to stop.")
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -56,6 +61,23 @@ def serve(
                 time.sleep(0.5)
         except KeyboardInterrupt:
             pass
+
+
+@app.command("web-config")
+def web_config(
+    socket_url: str = typer.Option(
+        ..., help="The notifications stack's TrackingSocketUrl output (wss://…/live)."
+    ),
+    api_url: str = typer.Option(
+        "",
+        help="The orders API's base URL; leave empty when CloudFront serves it beside the pages.",
+    ),
+    refresh: int = typer.Option(
+        BOARD_REFRESH_SECONDS, help="Seconds between the kitchen board's reads."
+    ),
+) -> None:
+    """Print the web pages' config.json for a deployment of web/template.yaml."""
+    print(json.dumps(page_config(api_url, socket_url, refresh), indent=2))
 
 
 @app.command()

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from entrega_local.deploy import Route
 from entrega_local.lambdas import LambdaRuntime
+from entrega_local.webpages import WebPages
 
 STAGE = "local"
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -40,6 +41,8 @@ class Gateway:
     def __init__(self, runtime: LambdaRuntime, routes: list[Route], port: int) -> None:
         self.runtime = runtime
         self.routes = [CompiledRoute.of(route) for route in routes]
+        # The static pages of web/, served beside the API as CloudFront serves them on AWS.
+        self.pages: WebPages | None = None
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -69,6 +72,9 @@ class Gateway:
         self, method: str, target: str, header_pairs: list[tuple[str, str]], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(target)
+        page = self.pages.serve(method, parts.path) if self.pages else None
+        if page is not None:
+            return page
         matched = self.match(method, parts.path)
         if matched is None:
             allowed = sorted({c.route.method for c in self.routes if c.pattern.match(parts.path)})

@@ -26,6 +26,7 @@ from entrega_local.emulator import running_emulator
 from entrega_local.faults import Faults
 from entrega_local.gateway import Gateway
 from entrega_local.lambdas import ACCOUNT, REGION, LambdaRuntime
+from entrega_local.webpages import WebPages, page_config
 from entrega_local.websocket import WebSocketGateway
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,6 +83,12 @@ class EmbeddedStack:
     faults: Faults
     stacks: dict[str, DeployedStack] = field(default_factory=dict)
     sockets: WebSocketGateway | None = None
+    pages: WebPages | None = None
+
+    @property
+    def web_url(self) -> str:
+        """Where the tracking page and the kitchen board are served (web/)."""
+        return f"{self.url}/web"
 
     @classmethod
     @contextmanager
@@ -113,13 +120,17 @@ class EmbeddedStack:
 
             routes: list[Route] = [route for stack in deployed.values() for route in stack.routes]
             gateway = Gateway(runtime, routes, port)
+            socket_url = deployed["entrega-notifications"].outputs["TrackingSocketUrl"]
+            gateway.pages = WebPages(page_config(gateway.url, socket_url))
             gateway.start()
             cleanup.callback(gateway.stop)
             injected.load(faults or os.environ.get("ENTREGA_FAULTS", ""))
             if run_schedules:
                 schedules = [entry for stack in deployed.values() for entry in stack.schedules]
                 cleanup.callback(_run_on_schedule(runtime, schedules))
-            yield cls(gateway.url, emulator_url, runtime, injected, deployed, sockets)
+            yield cls(
+                gateway.url, emulator_url, runtime, injected, deployed, sockets, gateway.pages
+            )
 
     def invoke(self, logical_id: str, event: Any) -> Any:
         """Invoke a deployed function by its template name, as a schedule or an operator would."""
