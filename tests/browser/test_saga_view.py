@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 from entrega_local.demo import sample_order
 from intake.domain import order_id_for
 
-START = ["StartSaga", "ValidateOrder", "ReserveStock"]
-CHARGED = [*START, "GetInsights", "ChargePayment"]
+START = ["StartSaga", "ResumedAfterWait", "ValidateOrder", "ReserveStock"]
+CHARGED = [*START, "GetInsights", "ChargePayment", "PaymentNeedsCustomer"]
 
 
 def open_saga(page, stack, staff, order_id: str, lang: str = "") -> None:
@@ -36,7 +36,7 @@ def test_confirmed_order_took_the_path_of_success(page, stack, api, place, staff
     path = [*CHARGED, "ConfirmOrder", "OrderConfirmed"]
     expect(page.locator("#path li")).to_have_text(path)
     assert sorted(taken_in_diagram(page)) == sorted(path)
-    expect(page.locator("svg .state text")).to_have_count(16)
+    expect(page.locator("svg .state text")).to_have_count(26)
     expect(page.locator("#uncertain")).to_be_hidden()
 
 
@@ -46,7 +46,7 @@ def test_declined_payment_releases_the_stock_then_rejects(page, stack, api, plac
 
     open_saga(page, stack, staff, order_id)
 
-    path = [*CHARGED, "ReleaseStockAfterDecline", "RejectOrder", "OrderRejected"]
+    path = [*CHARGED[:-1], "ReleaseStockAfterDecline", "RejectOrder", "OrderRejected"]
     expect(page.locator("#path li")).to_have_text(path)
     assert sorted(taken_in_diagram(page)) == sorted(path)
 
@@ -85,7 +85,9 @@ def test_failure_before_any_charge_names_the_steps_it_may_have_been(page, stack,
 
     open_saga(page, stack, staff, order_id)
 
-    expect(page.locator("#path li")).to_have_text(["StartSaga", "MarkFailed", "OrderFailed"])
+    expect(page.locator("#path li")).to_have_text(
+        ["StartSaga", "ResumedAfterWait", "MarkFailed", "OrderFailed"]
+    )
     expect(page.locator("#uncertain")).to_have_text(
         "O pedido não diz em qual destes passos a saga falhou: "
         "ValidateOrder, ReserveStock, ChargePayment."
@@ -95,6 +97,17 @@ def test_failure_before_any_charge_names_the_steps_it_may_have_been(page, stack,
         "ReserveStock",
         "ChargePayment",
     ]
+
+
+def test_an_order_waiting_for_its_payment_stopped_at_the_wait(page, stack, api, place, staff):
+    order_id = place(sample_order(0, method="pm_card_authenticationRequired"))
+    assert api.wait_until_settled(order_id)["status"] == "AWAITING_PAYMENT_ACTION"
+
+    open_saga(page, stack, staff, order_id)
+
+    waited = ["AwaitPaymentAction", "OrderAwaitingPayment"]
+    expect(page.locator("#path li")).to_have_text([*CHARGED, *waited])
+    expect(page.locator("#uncertain")).to_be_hidden()
 
 
 def test_progress_after_the_saga_is_said_beside_the_path(page, stack, api, place, staff):

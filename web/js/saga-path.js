@@ -106,6 +106,7 @@ const NOTHING_TAKEN = new Set([undefined, "NOT_CHARGED"]);
 export function orderPath(asl, order) {
   const happy = follow(asl, asl.StartAt);
   const timeline = order.timeline ?? [];
+  if (timeline.some((entry) => entry.status === WAITING)) return walked(waitedPath(asl, happy, timeline), []);
   if (timeline.some((entry) => entry.status === "CONFIRMED")) return walked(happy, []);
   const last = timeline[timeline.length - 1];
   if (!last || !ENDED.has(last.status)) {
@@ -121,6 +122,30 @@ export function orderPath(asl, order) {
     }
   }
   return anyFailure(asl, happy, order);
+}
+
+// An order that waited for its customer's payment ran the saga twice: first to the wait,
+// then, restarted by intake, either on from the stock hold or down the abandon path. The
+// later run is the one shown; the Choice states name the branches by the values they test.
+const WAITING = "AWAITING_PAYMENT_ACTION";
+
+function waitedPath(asl, happy, timeline) {
+  const last = timeline[timeline.length - 1];
+  const branch =
+    last.status === WAITING
+      ? "ACTION_REQUIRED"
+      : timeline.some((entry) => entry.status === "CONFIRMED")
+        ? "payment_succeeded"
+        : "payment_abandoned";
+  for (const [name, state] of Object.entries(asl.States)) {
+    for (const choice of state.Choices ?? []) {
+      const tested = choice.StringEquals ?? choice.And?.find((rule) => rule.StringEquals)?.StringEquals;
+      if (tested === branch && happy.includes(name)) {
+        return [...happy.slice(0, happy.indexOf(name) + 1), ...follow(asl, choice.Next)];
+      }
+    }
+  }
+  return happy;
 }
 
 // An error the workflow catches only as States.ALL: the candidates are the steps whose
