@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from entrega_local import seed
-from entrega_local.deploy import DeployedStack, Deployer, Route, Schedule
+from entrega_local.deploy import DeployedStack, Deployer, Schedule
 from entrega_local.emulator import running_emulator
 from entrega_local.faults import Faults
 from entrega_local.gateway import Gateway
 from entrega_local.lambdas import ACCOUNT, REGION, LambdaRuntime
+from entrega_local.restapi import Route
 from entrega_local.websocket import WebSocketGateway
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,7 +113,10 @@ class EmbeddedStack:
                 _seed(deployed)
 
             routes: list[Route] = [route for stack in deployed.values() for route in stack.routes]
-            gateway = Gateway(runtime, routes, port)
+            documents = [
+                document for stack in deployed.values() for document in stack.api_documents
+            ]
+            gateway = Gateway(runtime, routes, port, documents)
             gateway.start()
             cleanup.callback(gateway.stop)
             injected.load(faults or os.environ.get("ENTREGA_FAULTS", ""))

@@ -75,3 +75,38 @@ def _sub(argument: Any, ref: Lookup, get_att: GetAtt) -> str:
         return str(ref(name))
 
     return _SUB.sub(replace, text)
+
+
+def conditions(declared: dict[str, Any], ref: Lookup) -> dict[str, bool]:
+    """Evaluate a template's Conditions (Fn::Equals, Fn::Not, Fn::And, Fn::Or, Condition)."""
+    values: dict[str, bool] = {}
+
+    def evaluate(node: Any) -> bool:
+        if not isinstance(node, dict) or len(node) != 1:
+            raise TemplateError(f"condition {node!r} is not supported by the embedded stack")
+        ((key, argument),) = node.items()
+        if key == "Condition":
+            return condition(argument)
+        if key == "Fn::Equals":
+            left, right = (resolve(item, ref, _no_get_att) for item in argument)
+            return str(left) == str(right)
+        if key == "Fn::Not":
+            return not evaluate(argument[0])
+        if key == "Fn::And":
+            return all(evaluate(item) for item in argument)
+        if key == "Fn::Or":
+            return any(evaluate(item) for item in argument)
+        raise TemplateError(f"condition function {key} is not supported by the embedded stack")
+
+    def condition(name: str) -> bool:
+        if name not in values:
+            values[name] = evaluate(declared[name])
+        return values[name]
+
+    for name in declared:
+        condition(name)
+    return values
+
+
+def _no_get_att(logical: str, attribute: str) -> Any:
+    raise TemplateError(f"conditions cannot read {logical}.{attribute}")
