@@ -129,7 +129,7 @@ class Deployer:
             if kind == "AWS::Serverless::Api":
                 body = restapi.included(properties.get("DefinitionBody"), template_path.parent)
                 properties = {**properties, "DefinitionBody": body}
-            resolved = resolve(properties, ref, get_att)
+            resolved = resolve(properties, ref, get_att, holds)
             stack.physical[logical] = self._create(
                 kind, logical, resolved, stack, template_path.parent
             )
