@@ -14,7 +14,9 @@ ASL := $(wildcard orchestration/*.asl.json)
 OPENAPI := $(wildcard services/*/*/openapi.json)
 NODE_TOOLS := node_modules/.installed
 
-.PHONY: demo serve check lint typecheck infra test bench install clean
+COMPOSE := docker compose -p entrega -f docker-compose.localstack.yml
+
+.PHONY: demo serve check lint typecheck infra test e2e localstack-e2e docs bench install clean
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +54,19 @@ test: install
 	$(BIN)/pytest
 
 check: lint typecheck infra test
+
+# The end-to-end suite alone: against the embedded stack, or ENTREGA_BASE_URL when it is set.
+e2e: install
+	$(BIN)/pytest tests/e2e
+
+# LocalStack (needs a Docker engine): deploy every stack with SAM, run tests/e2e, tear down.
+localstack-e2e:
+	$(COMPOSE) run --rm e2e; status=$$?; $(COMPOSE) down -v; exit $$status
+
+# Rewrite the generated documents (the saga diagram, the tables, the event catalogue).
+docs: install
+	$(BIN)/python -m entrega_local.diagrams
+	$(BIN)/python -m entrega_local.catalogue > docs/events.md
 
 bench: install
 	$(BIN)/python bench/cold_start.py

@@ -33,3 +33,7 @@ def test_a_changed_workflow_makes_the_diagram_stale():
 
     assert "ConfirmOrder --> OrderRejected" in diagrams.saga_mermaid(asl)
     assert "ConfirmOrder --> OrderRejected" not in diagrams.SAGA_DOC.read_text()
+
+
+def test_committed_event_flow_matches_schemas_and_rules():
+    assert diagrams.FLOW_DOC.read_text() == diagrams.event_flow_document()
