@@ -112,3 +112,17 @@ def test_saga_role_invokes_exactly_the_functions_its_states_call():
     assert invokable == called
     assert saga["Logging"]["Destinations"]
     assert saga["Logging"]["IncludeExecutionData"] is False
+
+
+def test_every_dead_letter_queue_has_an_alarm_on_its_depth():
+    for stack, template in TEMPLATES.items():
+        resources = template.get("Resources", {})
+        queues = {name for name in resources if name.endswith("DeadLetterQueue")}
+        watched = {
+            resource["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+            for resource in resources.values()
+            if resource["Type"] == "AWS::CloudWatch::Alarm"
+            and resource["Properties"].get("Namespace") == "AWS/SQS"
+        }
+        # Inbound queues hold partners' refused events, a partner's problem rather than ours.
+        assert queues - {"InboundDeadLetterQueue"} <= watched, stack
