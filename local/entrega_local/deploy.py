@@ -290,12 +290,16 @@ class Deployer:
             MemorySize=int(props.get("MemorySize", 256)),
             Environment={"Variables": variables},
         )
+        on_failure = (
+            props.get("EventInvokeConfig", {}).get("DestinationConfig", {}).get("OnFailure", {})
+        )
         function = Function(
             name,
             logical,
             props["Handler"],
             int(props.get("Timeout", 30)),
             int(props.get("MemorySize", 256)),
+            str(on_failure["Destination"]) if on_failure.get("Type") == "SQS" else None,
         )
         self.runtime.register(function)
         for event_name, event in props.get("Events", {}).items():
