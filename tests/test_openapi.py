@@ -125,30 +125,52 @@ def test_every_error_answer_is_documented_as_problem_json(service):
 
 
 def _mirrored(node: Any, common: dict[str, Any]) -> Any:
-    """A contract schema as OpenAPI 3.0 holds it: shared definitions inlined, ids dropped."""
+    """A contract schema as OpenAPI 3.0 holds it: shared definitions inlined, ids dropped,
+    and a `["x", "null"]` type written as OpenAPI 3.0's `nullable`."""
     if isinstance(node, dict):
         if "$ref" in node:
             name = node["$ref"].rsplit("/", 1)[-1]
             extra = {key: value for key, value in node.items() if key != "$ref"}
             return {**_mirrored(common["definitions"][name], common), **extra}
-        return {
+        mirrored = {
             key: _mirrored(value, common)
             for key, value in node.items()
             if key not in ("$schema", "$id", "title")
         }
+        if isinstance(mirrored.get("type"), list) and "null" in mirrored["type"]:
+            [kind] = [kind for kind in mirrored["type"] if kind != "null"]
+            mirrored = {
+                "type": kind,
+                "nullable": True,
+                **{k: v for k, v in mirrored.items() if k != "type"},
+            }
+        return mirrored
     if isinstance(node, list):
         return [_mirrored(item, common) for item in node]
     return node
 
 
-def test_place_order_body_mirrors_the_contract_schema():
-    common = json.loads((CONTRACTS / "common.v1.json").read_text())
-    contract = json.loads((CONTRACTS / "api" / "place-order-request.v1.json").read_text())
+MIRRORS = {
+    ("intake", "PlaceOrderRequest"): "place-order-request.v1.json",
+    ("intake", "ProgressRequest"): "progress-request.v1.json",
+    ("inventory", "StockSetting"): "stock-setting.v1.json",
+    ("notifications", "PreferencesUpdate"): "preferences-request.v1.json",
+}
 
-    documented = dict(openapi.definition("intake")["components"]["schemas"]["PlaceOrderRequest"])
+
+@pytest.mark.parametrize(("service", "schema"), sorted(MIRRORS))
+def test_request_bodies_mirror_the_contract_schemas(service, schema):
+    common = json.loads((CONTRACTS / "common.v1.json").read_text())
+    contract = json.loads((CONTRACTS / "api" / MIRRORS[service, schema]).read_text())
+
+    documented = dict(openapi.definition(service)["components"]["schemas"][schema])
     documented.pop("description")
 
     assert documented == _mirrored(contract, common)
+
+
+def test_every_contract_request_body_is_in_some_document():
+    assert {f"{p.name}" for p in (CONTRACTS / "api").glob("*.json")} == set(MIRRORS.values())
 
 
 def test_services_share_identical_problem_components():
