@@ -18,6 +18,15 @@ from entrega_local.demo import sample_order
 
 SETTLED = {"CONFIRMED", "REJECTED", "FAILED"}
 TIMEOUT = 15
+# Items no other test orders, so that this suite leaves the rest of the stock to them.
+ITEMS = [
+    {"sku": "strogonoff-de-frango", "quantity": 1},
+    {"sku": "agua-mineral-sem-gas", "quantity": 1},
+]
+
+
+def _order(customer: int, method: str = "pm_card_visa") -> dict[str, Any]:
+    return sample_order(customer, items=[dict(item) for item in ITEMS], method=method)
 
 
 def _place(urls: dict[str, str], order: dict[str, Any], key: str | None = None):
@@ -49,7 +58,7 @@ def test_catalog_lists_the_menu_with_prices_in_minor_units(urls):
 
 
 def test_paid_order_is_confirmed_charged_and_delivered(urls):
-    placed = _place(urls, sample_order(1))
+    placed = _place(urls, _order(1))
     order_id = placed.json()["order_id"]
 
     confirmed = _settled(urls, order_id)
@@ -72,7 +81,7 @@ def test_declined_card_rejects_the_order_and_charges_nothing(urls, real_provider
     if real_provider:
         pytest.skip("the provider behind this deployment approves every card")
 
-    order_id = _place(urls, sample_order(2, method="pm_card_chargeDeclined")).json()["order_id"]
+    order_id = _place(urls, _order(2, method="pm_card_chargeDeclined")).json()["order_id"]
 
     settled = _settled(urls, order_id)
     assert settled["status"] == "REJECTED"
@@ -81,7 +90,7 @@ def test_declined_card_rejects_the_order_and_charges_nothing(urls, real_provider
 
 def test_same_idempotency_key_returns_the_first_order(urls):
     key = f"e2e-{uuid.uuid4()}"
-    order = sample_order(3)
+    order = _order(3)
 
     first = _place(urls, order, key)
     again = _place(urls, order, key)
