@@ -119,7 +119,11 @@ def demo(
 
 @app.command()
 def reconcile(
-    endpoint_url: str = typer.Option(..., help="The AWS emulator URL `entrega serve` printed."),
+    endpoint_url: str | None = typer.Option(
+        None,
+        help="The emulator URL `entrega serve` printed; leave it out for the AWS account and "
+        "region of the environment's credentials.",
+    ),
     repair: bool = typer.Option(
         False, "--repair", help="Refund and release what dead orders still hold."
     ),
@@ -129,14 +133,16 @@ def reconcile(
 
     from entrega_local import reconcile as reconciler
 
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "entrega-local")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "entrega-local")
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+    if endpoint_url:
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "entrega-local")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "entrega-local")
+        os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+        os.environ["AWS_ENDPOINT_URL"] = endpoint_url
     names = boto3.client("dynamodb").list_tables()["TableNames"]
 
     def table(suffix: str) -> str:
-        return next(name for name in names if name.endswith(suffix))
+        # Embedded names end in the logical id; CloudFormation adds a random suffix after it.
+        return next(name for name in names if _named(name, suffix.removeprefix("-")))
 
     tables = reconciler.Tables(table("-OrdersTable"), table("-LedgerTable"), table("-StockTable"))
     findings = reconciler.check(tables)
@@ -146,7 +152,7 @@ def reconcile(
         ]
 
         def invoke(logical_id: str, event: dict[str, str]) -> None:
-            name = next(f for f in functions if f.endswith(f"-{logical_id}"))
+            name = next(f for f in functions if _named(f, logical_id))
             boto3.client("lambda").invoke(FunctionName=name, Payload=json.dumps(event).encode())
 
         findings = reconciler.repair(findings, invoke)
@@ -157,3 +163,8 @@ def reconcile(
     open_findings = [finding for finding in findings if not finding.repaired]
     console.print(f"{len(findings)} findings, {len(open_findings)} open")
     sys.exit(1 if open_findings else 0)
+
+
+def _named(physical: str, logical_id: str) -> bool:
+    """Whether a physical name was made from a logical id, locally or by CloudFormation."""
+    return physical.endswith(f"-{logical_id}") or f"-{logical_id}-" in physical

@@ -3,9 +3,10 @@
 This plays the part of `sam deploy` for the embedded stack: it reads the template,
 resolves parameters (SSM-typed ones from the emulator's Parameter Store, which earlier
 stacks wrote), applies Globals, and creates each resource with the service's own API call.
-Functions are registered with the LambdaRuntime, API events become gateway routes and
-EventBridgeRule events become rules with Lambda targets, and AWS::ApiGatewayV2 WebSocket
-APIs are served by websocket.py.
+Functions are registered with the LambdaRuntime, the operations of each REST API's OpenAPI
+document (restapi.py) become gateway routes, EventBridgeRule events become rules with Lambda
+targets, and AWS::ApiGatewayV2 WebSocket APIs are served by websocket.py. Resources whose
+Condition is false are skipped, as CloudFormation would.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from typing import Any
 
 import boto3
 
+from entrega_local import restapi
 from entrega_local.lambdas import ACCOUNT, REGION, Function, LambdaRuntime
-from entrega_local.templates import PSEUDO, TemplateError, load, resolve
+from entrega_local.restapi import Route
+from entrega_local.templates import PSEUDO, TemplateError, conditions, load, resolve
 from entrega_local.websocket import WebSocketGateway
 
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/entrega-local-lambda"
@@ -32,17 +35,15 @@ IGNORED_TYPES = {
     "AWS::Lambda::Permission",
     "AWS::CloudWatch::Alarm",
     "AWS::SQS::QueuePolicy",
+    # The local gateway meters nothing and checks no tokens: usage plans, the Cognito
+    # authorizer and API Gateway's account-wide logging role only exist on AWS.
+    "AWS::ApiGateway::UsagePlan",
+    "AWS::ApiGateway::Authorizer",
+    "AWS::ApiGateway::Account",
     # The schema registry is a catalogue for people and code generators; moto has none, and
     # the running stack does not read it (tests check the generated template instead).
     "AWS::Serverless::Application",
 }
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str
-    function: str
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class DeployedStack:
     outputs: dict[str, str] = field(default_factory=dict)
     physical: dict[str, str] = field(default_factory=dict)
     routes: list[Route] = field(default_factory=list)
+    # Each REST API's OpenAPI document, intrinsic functions resolved, gateway keys and all.
+    api_documents: list[dict[str, Any]] = field(default_factory=list)
     schedules: list[Schedule] = field(default_factory=list)
 
 
@@ -88,6 +91,7 @@ class Deployer:
         resources: dict[str, dict[str, Any]] = template.get("Resources", {})
         globals_ = template.get("Globals", {}).get("Function", {})
         pending = dict(resources)
+        holds: dict[str, bool] = {}
 
         def ref(name: str) -> Any:
             if name in parameters:
@@ -100,8 +104,9 @@ class Deployer:
                 return ACCOUNT
             if name == "AWS::StackName":
                 return stack_name
-            if name == "ServerlessRestApi":
-                return "entrega-local"  # SAM's implicit API; the gateway serves its routes
+            if name.endswith(".Stage") and name.removesuffix(".Stage") in resources:
+                api = resources[name.removesuffix(".Stage")]
+                return resolve(api["Properties"]["StageName"], ref, get_att)
             if name not in resources:
                 raise TemplateError(f"{template_path}: Ref to unknown {name}")
             create(name)
@@ -117,13 +122,19 @@ class Deployer:
             definition = pending.pop(logical)
             kind = definition["Type"]
             properties = definition.get("Properties", {})
+            if "Condition" in definition and not holds[definition["Condition"]]:
+                return
             if kind == "AWS::Serverless::Function":
                 properties = _merge_globals(globals_, properties)
-            resolved = resolve(properties, ref, get_att)
+            if kind == "AWS::Serverless::Api":
+                body = restapi.included(properties.get("DefinitionBody"), template_path.parent)
+                properties = {**properties, "DefinitionBody": body}
+            resolved = resolve(properties, ref, get_att, holds)
             stack.physical[logical] = self._create(
                 kind, logical, resolved, stack, template_path.parent
             )
 
+        holds.update(conditions(template.get("Conditions", {}), ref))
         for logical in list(resources):
             create(logical)
         for name, output in template.get("Outputs", {}).items():
@@ -144,6 +155,8 @@ class Deployer:
     def _attribute(self, kind: str, physical: str, attribute: str) -> str:
         if kind in ("AWS::Serverless::Function", "AWS::Lambda::Function") and attribute == "Arn":
             return self.runtime.find(physical).arn
+        if kind == "AWS::IAM::Role" and attribute == "Arn":
+            return f"arn:aws:iam::{ACCOUNT}:role/{physical}"
         if kind == "AWS::DynamoDB::Table" and attribute == "Arn":
             return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{physical}"
         if kind == "AWS::Events::EventBus" and attribute in ("Arn", "Name"):
@@ -200,6 +213,8 @@ class Deployer:
             return str(
                 self.client("sqs").create_queue(QueueName=props.get("QueueName", name))["QueueUrl"]
             )
+        if kind == "AWS::Serverless::Api":
+            return self._rest_api(props, stack)
         if kind.startswith("AWS::ApiGatewayV2::") and self.sockets is not None:
             return self.sockets.create(kind, name, props)
         if kind == "AWS::Serverless::Function":
@@ -209,6 +224,15 @@ class Deployer:
         raise TemplateError(
             f"{logical}: resource type {kind} is not supported by the embedded stack"
         )
+
+    def _rest_api(self, props: dict[str, Any], stack: DeployedStack) -> str:
+        """The gateway serves every stack's routes on one port; the API's id is its name."""
+        document = props.get("DefinitionBody")
+        if not isinstance(document, dict):
+            raise TemplateError(f"{props.get('Name')}: a REST API needs an OpenAPI DefinitionBody")
+        stack.api_documents.append(document)
+        stack.routes.extend(restapi.routes(document))
+        return str(props.get("Name", "entrega-local"))
 
     def _table(self, name: str, props: dict[str, Any]) -> str:
         arguments: dict[str, Any] = {
@@ -266,12 +290,16 @@ class Deployer:
             MemorySize=int(props.get("MemorySize", 256)),
             Environment={"Variables": variables},
         )
+        on_failure = (
+            props.get("EventInvokeConfig", {}).get("DestinationConfig", {}).get("OnFailure", {})
+        )
         function = Function(
             name,
             logical,
             props["Handler"],
             int(props.get("Timeout", 30)),
             int(props.get("MemorySize", 256)),
+            str(on_failure["Destination"]) if on_failure.get("Type") == "SQS" else None,
         )
         self.runtime.register(function)
         for event_name, event in props.get("Events", {}).items():
@@ -294,8 +322,11 @@ class Deployer:
     ) -> None:
         kind, props = event["Type"], event.get("Properties", {})
         if kind == "Api":
-            stack.routes.append(Route(props["Method"].upper(), props["Path"], function.name))
-        elif kind == "Schedule":
+            raise TemplateError(
+                f"{function.logical_id}: an Api event; routes belong in the service's "
+                "openapi.json, which the template's AWS::Serverless::Api includes"
+            )
+        if kind == "Schedule":
             stack.schedules.append(Schedule(function.name, _rate_seconds(props["Schedule"])))
         elif kind == "EventBridgeRule":
             bus = props.get("EventBusName", "default")

@@ -1,8 +1,12 @@
 """API Gateway for the embedded stack: HTTP on 127.0.0.1, turned into REST proxy events.
 
-Routes come from the `Api` events in the services' templates. Each request becomes the
+Routes come from the services' OpenAPI documents (restapi.py). Each request becomes the
 event API Gateway's Lambda proxy integration sends (version 1.0), and the function's
-answer (statusCode, headers, body) becomes the HTTP response.
+answer (statusCode, headers, body) becomes the HTTP response. A request missing a header
+the document requires gets the document's BAD_REQUEST_PARAMETERS answer, as API Gateway's
+request validator gives it. On AWS each service is its own REST API and serves its own
+document at GET /openapi.json; here every service shares one port, so the gateway itself
+answers GET /openapi.json with one document merging every service's routes.
 """
 
 from __future__ import annotations
@@ -18,11 +22,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from entrega_local.deploy import Route
 from entrega_local.lambdas import LambdaRuntime
+from entrega_local.restapi import Route, merged
 from entrega_local.webpages import WebPages
 
 STAGE = "local"
+DOCUMENT_PATH = "/openapi.json"
 MAX_BODY_BYTES = 10 * 1024 * 1024
 
 
@@ -38,11 +43,19 @@ class CompiledRoute:
 
 
 class Gateway:
-    def __init__(self, runtime: LambdaRuntime, routes: list[Route], port: int) -> None:
+    def __init__(
+        self,
+        runtime: LambdaRuntime,
+        routes: list[Route],
+        port: int,
+        documents: list[dict[str, Any]] | None = None,
+    ) -> None:
         self.runtime = runtime
         self.routes = [CompiledRoute.of(route) for route in routes]
         # The static pages of web/, served beside the API as CloudFront serves them on AWS.
         self.pages: WebPages | None = None
+        self.document = merged(documents or [])
+        self.routes = [CompiledRoute.of(route) for route in routes if route.path != DOCUMENT_PATH]
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -75,6 +88,8 @@ class Gateway:
         page = self.pages.serve(method, parts.path) if self.pages else None
         if page is not None:
             return page
+        if parts.path == DOCUMENT_PATH and method == "GET":
+            return 200, {"Content-Type": "application/json"}, json.dumps(self.document).encode()
         matched = self.match(method, parts.path)
         if matched is None:
             allowed = sorted({c.route.method for c in self.routes if c.pattern.match(parts.path)})
@@ -84,6 +99,9 @@ class Gateway:
                 )
             return _no_route(404, "NOT_FOUND", "no route for this method and path", [])
         compiled, path_parameters = matched
+        rejection = _missing_parameter(compiled.route, header_pairs)
+        if rejection is not None:
+            return rejection
         event = _proxy_event(
             method,
             parts.path,
@@ -102,6 +120,19 @@ class Gateway:
                 b'{"message": "Internal server error"}',
             )
         return _http_response(result)
+
+
+def _missing_parameter(
+    route: Route, header_pairs: list[tuple[str, str]]
+) -> tuple[int, dict[str, str], bytes] | None:
+    """API Gateway's request validator: a required header that is absent is refused here."""
+    sent = {key.lower() for key, _ in header_pairs}
+    if all(name.lower() in sent for name in route.required_headers):
+        return None
+    answer = route.bad_parameters
+    if answer is None:
+        return 400, {"Content-Type": "application/json"}, b'{"message": "Invalid request"}'
+    return answer.status, {"Content-Type": answer.content_type}, answer.body.encode()
 
 
 def _no_route(

@@ -5,7 +5,9 @@ imports the module once, builds a Lambda context, calls the handler and turns a 
 exception into the runtime's error payload (errorType, errorMessage, stackTrace), which is
 what Step Functions matches in Retry and Catch. Asynchronous invocations (EventBridge
 targets, `InvocationType=Event`) go to a small worker pool and are retried twice, as
-Lambda retries asynchronous events, with short delays instead of minutes.
+Lambda retries asynchronous events, with short delays instead of minutes. An event that
+still fails is kept in `dead_letters` and, when the function's EventInvokeConfig names an
+SQS on-failure destination, sent there as Lambda sends it (requestPayload, responsePayload).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ class Function:
     handler: str
     timeout: int = 30
     memory: int = 256
+    # The SQS queue ARN of the function's on-failure destination for asynchronous events.
+    on_failure: str | None = None
 
     @property
     def task(self) -> str:
@@ -149,11 +153,42 @@ class LambdaRuntime:
             timer.daemon = True
             timer.start()
             return
-        if failed:
-            self.dead_letters.append(DeadLetter(name_or_arn, event, result))
-        with self._idle:
-            self._pending -= 1
-            self._idle.notify_all()
+        try:
+            if failed:
+                self.dead_letters.append(DeadLetter(name_or_arn, event, result))
+                self._send_to_destination(self.find(name_or_arn), event, result, retries_done + 1)
+        finally:
+            with self._idle:
+                self._pending -= 1
+                self._idle.notify_all()
+
+    def _send_to_destination(
+        self, function: Function, event: Any, error: dict[str, Any], attempts: int
+    ) -> None:
+        if function.on_failure is None:
+            return
+        import boto3
+
+        record = {
+            "version": "1.0",
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+            "requestContext": {
+                "requestId": error.get("requestId", ""),
+                "functionArn": f"{function.arn}:$LATEST",
+                "condition": "RetriesExhausted",
+                "approximateInvokeCount": attempts,
+            },
+            "requestPayload": event,
+            "responseContext": {
+                "statusCode": 200,
+                "executedVersion": "$LATEST",
+                "functionError": "Unhandled",
+            },
+            "responsePayload": error,
+        }
+        sqs = boto3.session.Session().client("sqs", region_name=REGION)
+        url = sqs.get_queue_url(QueueName=function.on_failure.rsplit(":", 1)[-1])["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(record, default=str))
 
     def _resubmit(self, name_or_arn: str, event: Any, retries_done: int) -> None:
         try:

@@ -106,3 +106,23 @@ def load_history(history_table: str) -> None:
             batch.put_item(Item={"pk": f"PAIR#{first}", "sk": second, "count": count})
         for sku, count in popular.items():
             batch.put_item(Item={"pk": "POPULAR", "sk": sku, "count": count})
+
+
+def load_from_stacks(prefix: str = "entrega") -> None:
+    """Seed a deployment (LocalStack or AWS) whose table names are in its stacks' outputs."""
+    cloudformation = boto3.session.Session().client("cloudformation")
+
+    def outputs(stack: str) -> dict[str, str]:
+        described = cloudformation.describe_stacks(StackName=f"{prefix}-{stack}")["Stacks"][0]
+        return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+
+    inventory = outputs("inventory")
+    load_inventory(
+        inventory["CatalogTableName"], inventory["StockTableName"], inventory["ShopTableName"]
+    )
+    load_history(outputs("recommendations")["HistoryTableName"])
+
+
+if __name__ == "__main__":
+    # python -m entrega_local.seed: the sample shop into the deployed stacks named entrega-*.
+    load_from_stacks()

@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from entrega_local import seed
-from entrega_local.deploy import DeployedStack, Deployer, Route, Schedule
+from entrega_local.deploy import DeployedStack, Deployer, Schedule
 from entrega_local.emulator import running_emulator
 from entrega_local.faults import Faults
 from entrega_local.gateway import Gateway
 from entrega_local.lambdas import ACCOUNT, REGION, LambdaRuntime
+from entrega_local.restapi import Route
 from entrega_local.webpages import WebPages, page_config
 from entrega_local.websocket import WebSocketGateway
 
@@ -122,6 +123,10 @@ class EmbeddedStack:
             gateway = Gateway(runtime, routes, port)
             socket_url = deployed["entrega-notifications"].outputs["TrackingSocketUrl"]
             gateway.pages = WebPages(page_config(gateway.url, socket_url))
+            documents = [
+                document for stack in deployed.values() for document in stack.api_documents
+            ]
+            gateway = Gateway(runtime, routes, port, documents)
             gateway.start()
             cleanup.callback(gateway.stop)
             injected.load(faults or os.environ.get("ENTREGA_FAULTS", ""))

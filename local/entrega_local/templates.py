@@ -7,7 +7,7 @@ that the embedded stack cannot honour is found at once rather than half-deployed
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +32,25 @@ Lookup = Callable[[str], Any]
 GetAtt = Callable[[str, str], Any]
 
 
-def resolve(value: Any, ref: Lookup, get_att: GetAtt) -> Any:
-    """Evaluate Ref, Fn::GetAtt, Fn::Sub, Fn::Join, Fn::Split and Fn::Select in `value`."""
+def resolve(
+    value: Any, ref: Lookup, get_att: GetAtt, holds: Mapping[str, bool] | None = None
+) -> Any:
+    """Evaluate Ref, Fn::GetAtt, Fn::Sub, Fn::Join, Fn::Split, Fn::Select and Fn::If in `value`.
+
+    `holds` are the template's evaluated Conditions, for Fn::If; a value that resolves to
+    AWS::NoValue drops its key, as CloudFormation does.
+    """
     if isinstance(value, list):
-        return [resolve(item, ref, get_att) for item in value]
+        return [resolve(item, ref, get_att, holds) for item in value]
     if not isinstance(value, dict):
         return value
     if len(value) == 1:
         ((key, argument),) = value.items()
+        if key == "Fn::If":
+            condition, when_true, when_false = argument
+            if holds is None or condition not in holds:
+                raise TemplateError(f"Fn::If names unknown condition {condition}")
+            return resolve(when_true if holds[condition] else when_false, ref, get_att, holds)
         if key == "Ref":
             return ref(argument)
         if key == "Fn::GetAtt":
@@ -58,7 +69,8 @@ def resolve(value: Any, ref: Lookup, get_att: GetAtt) -> Any:
             return resolve(items, ref, get_att)[int(index)]
         if key.startswith("Fn::"):
             raise TemplateError(f"{key} is not supported by the embedded stack")
-    return {key: resolve(item, ref, get_att) for key, item in value.items()}
+    resolved = {key: resolve(item, ref, get_att, holds) for key, item in value.items()}
+    return {key: item for key, item in resolved.items() if item is not None}
 
 
 def _sub(argument: Any, ref: Lookup, get_att: GetAtt) -> str:
@@ -75,3 +87,38 @@ def _sub(argument: Any, ref: Lookup, get_att: GetAtt) -> str:
         return str(ref(name))
 
     return _SUB.sub(replace, text)
+
+
+def conditions(declared: dict[str, Any], ref: Lookup) -> dict[str, bool]:
+    """Evaluate a template's Conditions (Fn::Equals, Fn::Not, Fn::And, Fn::Or, Condition)."""
+    values: dict[str, bool] = {}
+
+    def evaluate(node: Any) -> bool:
+        if not isinstance(node, dict) or len(node) != 1:
+            raise TemplateError(f"condition {node!r} is not supported by the embedded stack")
+        ((key, argument),) = node.items()
+        if key == "Condition":
+            return condition(argument)
+        if key == "Fn::Equals":
+            left, right = (resolve(item, ref, _no_get_att) for item in argument)
+            return str(left) == str(right)
+        if key == "Fn::Not":
+            return not evaluate(argument[0])
+        if key == "Fn::And":
+            return all(evaluate(item) for item in argument)
+        if key == "Fn::Or":
+            return any(evaluate(item) for item in argument)
+        raise TemplateError(f"condition function {key} is not supported by the embedded stack")
+
+    def condition(name: str) -> bool:
+        if name not in values:
+            values[name] = evaluate(declared[name])
+        return values[name]
+
+    for name in declared:
+        condition(name)
+    return values
+
+
+def _no_get_att(logical: str, attribute: str) -> Any:
+    raise TemplateError(f"conditions cannot read {logical}.{attribute}")

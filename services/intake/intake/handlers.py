@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from entrega_contracts import requests
+from entrega_contracts import openapi, requests
 from entrega_contracts.errors import Reason
 from entrega_contracts.events import parse_detail
 from entrega_contracts.inbound import event_key, reject
@@ -38,7 +38,13 @@ from intake.store import DynamoOrders, InboundLog
 logger = Logger(service="intake")
 tracer = LazyTracer(service="intake")
 metrics = Metrics(namespace="Entrega", service="intake")
-app = APIGatewayRestResolver()
+# The order-tracking page may be served from another origin: it reads GET /orders/{id} (and,
+# with issue 7's auth, sends a bearer token). No cookies are used, so any origin is allowed.
+app = APIGatewayRestResolver(
+    cors=CORSConfig(
+        allow_origin="*", allow_headers=["Idempotency-Key", "Authorization"], max_age=600
+    )
+)
 
 MAX_KEY_LENGTH = 255
 MAX_BODY_BYTES = 256 * 1024
@@ -46,6 +52,12 @@ MAX_BODY_BYTES = 256 * 1024
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+@app.get("/openapi.json")
+def openapi_document() -> dict[str, Any]:
+    """The API's OpenAPI document: the one API Gateway is defined from, less its extensions."""
+    return openapi.published("intake")
 
 
 @app.exception_handler(IntakeError)

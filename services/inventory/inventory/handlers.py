@@ -13,7 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from entrega_contracts import requests
+from entrega_contracts import openapi, requests
 from entrega_contracts.errors import Reason
 from entrega_contracts.events import parse_detail
 from entrega_contracts.inbound import event_key, reject
@@ -184,6 +184,12 @@ def _refuse(event: dict[str, Any], reason: Reason) -> None:
     reject(
         event, reason, os.environ["EVENT_BUS_NAME"], os.environ["INVENTORY_DEAD_LETTER_QUEUE_URL"]
     )
+
+
+@app.get("/openapi.json")
+def openapi_document() -> dict[str, Any]:
+    """The API's OpenAPI document: the one API Gateway is defined from, less its extensions."""
+    return openapi.published("inventory")
 
 
 @app.put("/catalog/<sku>/stock")

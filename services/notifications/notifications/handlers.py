@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from entrega_contracts import requests
+from entrega_contracts import openapi, requests
 from entrega_contracts.events import parse_detail
 from entrega_contracts.tracing import LazyTracer
 from notifications import domain
@@ -82,6 +82,12 @@ def _count(report: domain.Report) -> None:
             unit=MetricUnit.Count,
             value=1,
         )
+
+
+@app.get("/openapi.json")
+def openapi_document() -> dict[str, Any]:
+    """The API's OpenAPI document: the one API Gateway is defined from, less its extensions."""
+    return openapi.published("notifications")
 
 
 @app.exception_handler(NotificationsError)

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from entrega_contracts import requests
+from entrega_contracts import openapi, requests
 from payments import domain, provider_events, views
 from payments.adapters import stripe_event
 from payments.adapters.bus import EventBus
@@ -27,6 +27,12 @@ app = APIGatewayRestResolver()
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+@app.get("/openapi.json")
+def openapi_document() -> dict[str, Any]:
+    """The API's OpenAPI document: the one API Gateway is defined from, less its extensions."""
+    return openapi.published("payments")
 
 
 @app.post("/webhooks/stripe")
