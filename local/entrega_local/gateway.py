@@ -51,7 +51,6 @@ class Gateway:
         documents: list[dict[str, Any]] | None = None,
     ) -> None:
         self.runtime = runtime
-        self.routes = [CompiledRoute.of(route) for route in routes]
         # The static pages of web/, served beside the API as CloudFront serves them on AWS.
         self.pages: WebPages | None = None
         self.document = merged(documents or [])

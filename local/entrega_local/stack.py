@@ -120,13 +120,12 @@ class EmbeddedStack:
                 _seed(deployed)
 
             routes: list[Route] = [route for stack in deployed.values() for route in stack.routes]
-            gateway = Gateway(runtime, routes, port)
-            socket_url = deployed["entrega-notifications"].outputs["TrackingSocketUrl"]
-            gateway.pages = WebPages(page_config(gateway.url, socket_url))
             documents = [
                 document for stack in deployed.values() for document in stack.api_documents
             ]
             gateway = Gateway(runtime, routes, port, documents)
+            socket_url = deployed["entrega-notifications"].outputs["TrackingSocketUrl"]
+            gateway.pages = WebPages(page_config(gateway.url, socket_url))
             gateway.start()
             cleanup.callback(gateway.stop)
             injected.load(faults or os.environ.get("ENTREGA_FAULTS", ""))
