@@ -24,7 +24,9 @@ from typing import Any
 import boto3
 
 DEAD = frozenset({"REJECTED", "FAILED", "CANCELLED"})
-PAST_CONFIRMED = frozenset({"CONFIRMED", "PREPARING", "OUT_FOR_DELIVERY", "DELIVERED"})
+PAST_CONFIRMED = frozenset(
+    {"CONFIRMED", "ACCEPTED", "PREPARING", "READY", "OUT_FOR_DELIVERY", "DELIVERED"}
+)
 # An Express saga runs for at most five minutes; an order still PLACED after this is stuck.
 PLACED_DEADLINE = timedelta(minutes=10)
 

@@ -10,7 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 # An order's statuses in the order they can happen. Every path through intake's transition
 # table climbs this list, and the three endings (REJECTED, FAILED, CANCELLED) share the top
 # rank because at most one of them can happen to an order.
-LIFECYCLE = ("PLACED", "CONFIRMED", "PREPARING", "OUT_FOR_DELIVERY", "DELIVERED")
+LIFECYCLE = (
+    "PLACED",
+    "CONFIRMED",
+    "ACCEPTED",
+    "PREPARING",
+    "READY",
+    "OUT_FOR_DELIVERY",
+    "DELIVERED",
+)
 ENDINGS = ("REJECTED", "FAILED", "CANCELLED")
 
 
