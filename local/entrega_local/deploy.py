@@ -40,9 +40,12 @@ IGNORED_TYPES = {
 
 @dataclass(frozen=True)
 class Route:
+    """One API method: the function behind it and, if it needs a token, the user pool's ARN."""
+
     method: str
     path: str
     function: str
+    authorizer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class Deployer:
         self.sockets = sockets
         self._clients: dict[str, Any] = {}
         self._role_created = False
+        self._api_auth: dict[str, Any] = {}
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
@@ -87,6 +91,7 @@ class Deployer:
         parameters = self._parameters(template.get("Parameters", {}), overrides or {})
         resources: dict[str, dict[str, Any]] = template.get("Resources", {})
         globals_ = template.get("Globals", {}).get("Function", {})
+        api_auth = template.get("Globals", {}).get("Api", {}).get("Auth", {})
         pending = dict(resources)
 
         def ref(name: str) -> Any:
@@ -124,11 +129,46 @@ class Deployer:
                 kind, logical, resolved, stack, template_path.parent
             )
 
+        self._api_auth = resolve(api_auth, ref, get_att)
         for logical in list(resources):
             create(logical)
         for name, output in template.get("Outputs", {}).items():
             stack.outputs[name] = str(resolve(output["Value"], ref, get_att))
         return stack
+
+    def redefine_state_machines(
+        self, stack: DeployedStack, template_path: Path, overrides: dict[str, str]
+    ) -> None:
+        """Update a deployed stack's state machines as a parameter change would on AWS.
+
+        Executions already running keep the definition they started with; new ones use the
+        new one. Only the definitions change: functions, tables and rules stay as they are.
+        """
+        template = load(template_path)
+        parameters = self._parameters(template.get("Parameters", {}), overrides)
+
+        def ref(name: str) -> Any:
+            if name in parameters:
+                return parameters[name]
+            if name in stack.physical:
+                return stack.physical[name]
+            raise TemplateError(f"{template_path}: Ref to unknown {name}")
+
+        def get_att(logical: str, attribute: str) -> Any:
+            raise TemplateError(f"{template_path}: a definition cannot use {logical}.{attribute}")
+
+        for logical, resource in template.get("Resources", {}).items():
+            if resource["Type"] != "AWS::Serverless::StateMachine":
+                continue
+            wanted = ("Name", "DefinitionUri", "DefinitionSubstitutions")
+            declared = resource.get("Properties", {})
+            props = resolve({key: declared[key] for key in wanted if key in declared}, ref, get_att)
+            self.client("stepfunctions").update_state_machine(
+                stateMachineArn=stack.physical[logical],
+                definition=self._definition(
+                    str(props.get("Name", logical)), props, template_path.parent
+                ),
+            )
 
     def _parameters(self, declared: dict[str, Any], overrides: dict[str, str]) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -146,6 +186,8 @@ class Deployer:
             return self.runtime.find(physical).arn
         if kind == "AWS::DynamoDB::Table" and attribute == "Arn":
             return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{physical}"
+        if kind == "AWS::Cognito::UserPool" and attribute == "Arn":
+            return f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{physical}"
         if kind == "AWS::Events::EventBus" and attribute in ("Arn", "Name"):
             return (
                 physical
@@ -202,6 +244,8 @@ class Deployer:
             )
         if kind.startswith("AWS::ApiGatewayV2::") and self.sockets is not None:
             return self.sockets.create(kind, name, props)
+        if kind.startswith("AWS::Cognito::"):
+            return self._cognito(kind, name, props)
         if kind == "AWS::Serverless::Function":
             return self._function(props.get("FunctionName", name), logical, props, stack)
         if kind == "AWS::Serverless::StateMachine":
@@ -225,6 +269,34 @@ class Deployer:
         if ttl and ttl.get("Enabled"):
             client.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
         return name
+
+    def _cognito(self, kind: str, name: str, props: dict[str, Any]) -> str:
+        """The user pool, its app client and its groups; moto signs tokens with its own key."""
+        cognito = self.client("cognito-idp")
+        if kind == "AWS::Cognito::UserPool":
+            pool = cognito.create_user_pool(
+                PoolName=props.get("UserPoolName", name), Schema=props.get("Schema", [])
+            )
+            return str(pool["UserPool"]["Id"])
+        if kind == "AWS::Cognito::UserPoolClient":
+            client = cognito.create_user_pool_client(
+                UserPoolId=props["UserPoolId"], ClientName=props.get("ClientName", name)
+            )
+            return str(client["UserPoolClient"]["ClientId"])
+        if kind == "AWS::Cognito::UserPoolGroup":
+            cognito.create_group(GroupName=props["GroupName"], UserPoolId=props["UserPoolId"])
+            return str(props["GroupName"])
+        raise TemplateError(f"{name}: resource type {kind} is not supported by the embedded stack")
+
+    def _route_authorizer(self, props: dict[str, Any]) -> str | None:
+        """The user pool ARN that guards an Api event: its own Auth, else the default one."""
+        name = props.get("Auth", {}).get("Authorizer", self._api_auth.get("DefaultAuthorizer"))
+        if name is None or name == "NONE":
+            return None
+        authorizer = self._api_auth.get("Authorizers", {}).get(name)
+        if authorizer is None or "UserPoolArn" not in authorizer:
+            raise TemplateError(f"authorizer {name} is not a Cognito user pool authorizer")
+        return str(authorizer["UserPoolArn"])
 
     def _ensure_role(self) -> None:
         if self._role_created:
@@ -294,7 +366,14 @@ class Deployer:
     ) -> None:
         kind, props = event["Type"], event.get("Properties", {})
         if kind == "Api":
-            stack.routes.append(Route(props["Method"].upper(), props["Path"], function.name))
+            stack.routes.append(
+                Route(
+                    props["Method"].upper(),
+                    props["Path"],
+                    function.name,
+                    self._route_authorizer(props),
+                )
+            )
         elif kind == "Schedule":
             stack.schedules.append(Schedule(function.name, _rate_seconds(props["Schedule"])))
         elif kind == "EventBridgeRule":
@@ -319,17 +398,24 @@ class Deployer:
             )
 
     def _state_machine(self, name: str, props: dict[str, Any], folder: Path) -> str:
-        definition = (folder / props["DefinitionUri"]).read_text("utf-8")
+        response = self.client("stepfunctions").create_state_machine(
+            name=name,
+            definition=self._definition(name, props, folder),
+            roleArn=ROLE_ARN,
+            type=props.get("Type", "STANDARD"),
+        )
+        return str(response["stateMachineArn"])
+
+    def _definition(self, name: str, props: dict[str, Any], folder: Path) -> str:
+        """The ASL file with its DefinitionSubstitutions applied, as CloudFormation does."""
+        definition: str = (folder / props["DefinitionUri"]).read_text("utf-8")
         for key, value in props.get("DefinitionSubstitutions", {}).items():
             definition = definition.replace("${" + key + "}", str(value))
         if "${" in definition:
             raise TemplateError(
                 f"{name}: DefinitionSubstitutions leave {definition[definition.index('${') :][:40]}"
             )
-        response = self.client("stepfunctions").create_state_machine(
-            name=name, definition=definition, roleArn=ROLE_ARN, type=props.get("Type", "STANDARD")
-        )
-        return str(response["stateMachineArn"])
+        return definition
 
 
 def _placeholder_zip() -> bytes:

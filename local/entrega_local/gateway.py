@@ -2,7 +2,10 @@
 
 Routes come from the `Api` events in the services' templates. Each request becomes the
 event API Gateway's Lambda proxy integration sends (version 1.0), and the function's
-answer (statusCode, headers, body) becomes the HTTP response.
+answer (statusCode, headers, body) becomes the HTTP response. A route guarded by a Cognito
+authorizer first has its bearer token checked against the user pool (identity.py): no valid
+token answers 401 without calling the function, as API Gateway does, and a valid one's
+claims reach the function in `requestContext.authorizer.claims`.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from entrega_local.deploy import Route
+from entrega_local.identity import TokenRefused, Verifier
 from entrega_local.lambdas import LambdaRuntime
 
 STAGE = "local"
@@ -37,9 +41,14 @@ class CompiledRoute:
 
 
 class Gateway:
-    def __init__(self, runtime: LambdaRuntime, routes: list[Route], port: int) -> None:
+    def __init__(
+        self, runtime: LambdaRuntime, routes: list[Route], port: int, emulator_url: str = ""
+    ) -> None:
         self.runtime = runtime
         self.routes = [CompiledRoute.of(route) for route in routes]
+        self.emulator_url = emulator_url
+        self._verifiers: dict[str, Verifier] = {}
+        self._verifiers_lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -78,6 +87,14 @@ class Gateway:
                 )
             return _no_route(404, "NOT_FOUND", "no route for this method and path", [])
         compiled, path_parameters = matched
+        claims: dict[str, str] | None = None
+        if compiled.route.authorizer:
+            try:
+                claims = self._verifier(compiled.route.authorizer).claims(
+                    {k.lower(): v for k, v in header_pairs}.get("authorization")
+                )
+            except TokenRefused:
+                return 401, {"Content-Type": "application/json"}, b'{"message": "Unauthorized"}'
         event = _proxy_event(
             method,
             parts.path,
@@ -87,6 +104,8 @@ class Gateway:
             compiled.route.path,
             path_parameters,
         )
+        if claims is not None:
+            event["requestContext"]["authorizer"] = {"claims": claims}
         result, failed = self.runtime.invoke(compiled.route.function, event)
         if failed or not isinstance(result, dict) or "statusCode" not in result:
             # What API Gateway answers when the integration itself breaks.
@@ -96,6 +115,22 @@ class Gateway:
                 b'{"message": "Internal server error"}',
             )
         return _http_response(result)
+
+    def _verifier(self, pool_arn: str) -> Verifier:
+        """One verifier per user pool, trusting every app client the pool has."""
+        with self._verifiers_lock:
+            if pool_arn not in self._verifiers:
+                import boto3
+
+                pool_id = pool_arn.rsplit("/", 1)[-1]
+                clients = boto3.session.Session().client("cognito-idp")
+                listed = clients.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)
+                self._verifiers[pool_arn] = Verifier(
+                    self.emulator_url,
+                    pool_id,
+                    frozenset(c["ClientId"] for c in listed["UserPoolClients"]),
+                )
+            return self._verifiers[pool_arn]
 
 
 def _no_route(
