@@ -1,6 +1,6 @@
 """Reconciliation: the payments ledger against the orders' statuses, mismatches listed.
 
-    python -m payments.reconcile --api-url https://api.example/Prod --token STAFF_TOKEN [--table NAME]
+    python -m payments.reconcile --api-url https://api.example/Prod --token TOKEN [--table NAME]
 
 Every ledger entry is compared with its order's status, read only through intake's API
 (GET /orders/{id}), never from intake's table. A mismatch is printed one per line (order
