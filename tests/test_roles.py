@@ -11,10 +11,13 @@ import pytest
 from entrega_local.client import EntregaClient
 from entrega_local.demo import sample_order
 
+# An item the seed holds plenty of, so that these orders leave enough stock for other tests.
+ITEMS = [{"sku": "pastel-de-queijo", "quantity": 1}]
+
 
 @pytest.fixture
 def confirmed(api, place):
-    order_id = place(sample_order(0))
+    order_id = place(sample_order(0, items=ITEMS))
     assert api.wait_until_settled(order_id)["status"] == "CONFIRMED"
     return order_id
 
@@ -96,7 +99,7 @@ def test_staff_may_read_their_shops_order_but_not_cancel_it(api, stack, confirme
 def test_a_customer_may_not_place_an_order_in_someone_elses_name(api, stack):
     impostor = as_(api, stack, "customer", "cus_impostor")
 
-    answer = impostor.place_order(sample_order(0))
+    answer = impostor.place_order(sample_order(0, items=ITEMS))
 
     assert answer.status == 403
     assert answer.body["code"] == "FORBIDDEN"
@@ -111,7 +114,7 @@ def test_a_request_without_a_token_answers_401(api, confirmed):
     anonymous = api.as_(None)
 
     assert anonymous.order(confirmed).status == 401
-    assert anonymous.place_order(sample_order(0)).status == 401
+    assert anonymous.place_order(sample_order(0, items=ITEMS)).status == 401
 
 
 def test_an_expired_token_answers_401(api, stack, confirmed):
