@@ -20,8 +20,16 @@ from typing import Any
 
 import boto3
 
+from entrega_local.identity import create_cognito_resource
 from entrega_local.lambdas import ACCOUNT, REGION, Function, LambdaRuntime
-from entrega_local.templates import PSEUDO, TemplateError, load, resolve
+from entrega_local.templates import (
+    PSEUDO,
+    TemplateError,
+    load,
+    merge_globals,
+    rate_seconds,
+    resolve,
+)
 from entrega_local.websocket import WebSocketGateway
 
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/entrega-local-lambda"
@@ -123,7 +131,7 @@ class Deployer:
             kind = definition["Type"]
             properties = definition.get("Properties", {})
             if kind == "AWS::Serverless::Function":
-                properties = _merge_globals(globals_, properties)
+                properties = merge_globals(globals_, properties)
             resolved = resolve(properties, ref, get_att)
             stack.physical[logical] = self._create(
                 kind, logical, resolved, stack, template_path.parent
@@ -245,7 +253,7 @@ class Deployer:
         if kind.startswith("AWS::ApiGatewayV2::") and self.sockets is not None:
             return self.sockets.create(kind, name, props)
         if kind.startswith("AWS::Cognito::"):
-            return self._cognito(kind, name, props)
+            return create_cognito_resource(self.client("cognito-idp"), kind, name, props)
         if kind == "AWS::Serverless::Function":
             return self._function(props.get("FunctionName", name), logical, props, stack)
         if kind == "AWS::Serverless::StateMachine":
@@ -269,24 +277,6 @@ class Deployer:
         if ttl and ttl.get("Enabled"):
             client.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
         return name
-
-    def _cognito(self, kind: str, name: str, props: dict[str, Any]) -> str:
-        """The user pool, its app client and its groups; moto signs tokens with its own key."""
-        cognito = self.client("cognito-idp")
-        if kind == "AWS::Cognito::UserPool":
-            pool = cognito.create_user_pool(
-                PoolName=props.get("UserPoolName", name), Schema=props.get("Schema", [])
-            )
-            return str(pool["UserPool"]["Id"])
-        if kind == "AWS::Cognito::UserPoolClient":
-            client = cognito.create_user_pool_client(
-                UserPoolId=props["UserPoolId"], ClientName=props.get("ClientName", name)
-            )
-            return str(client["UserPoolClient"]["ClientId"])
-        if kind == "AWS::Cognito::UserPoolGroup":
-            cognito.create_group(GroupName=props["GroupName"], UserPoolId=props["UserPoolId"])
-            return str(props["GroupName"])
-        raise TemplateError(f"{name}: resource type {kind} is not supported by the embedded stack")
 
     def _route_authorizer(self, props: dict[str, Any]) -> str | None:
         """The user pool ARN that guards an Api event: its own Auth, else the default one."""
@@ -375,7 +365,7 @@ class Deployer:
                 )
             )
         elif kind == "Schedule":
-            stack.schedules.append(Schedule(function.name, _rate_seconds(props["Schedule"])))
+            stack.schedules.append(Schedule(function.name, rate_seconds(props["Schedule"])))
         elif kind == "EventBridgeRule":
             bus = props.get("EventBusName", "default")
             rule = f"{function.name}-{name}"[:64]
@@ -424,31 +414,3 @@ def _placeholder_zip() -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("handler.py", "# the embedded stack runs handlers in-process\n")
     return buffer.getvalue()
-
-
-def _merge_globals(globals_: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
-    """SAM's Globals: the function's own properties win, environment variables are merged."""
-    merged = {**globals_, **properties}
-    variables = {
-        **globals_.get("Environment", {}).get("Variables", {}),
-        **properties.get("Environment", {}).get("Variables", {}),
-    }
-    if variables:
-        merged["Environment"] = {"Variables": variables}
-    return merged
-
-
-def _rate_seconds(expression: str) -> int:
-    """`rate(5 minutes)` in seconds; cron expressions are not run by the embedded stack."""
-    amount, _, unit = expression.removeprefix("rate(").removesuffix(")").partition(" ")
-    if not expression.startswith("rate(") or not amount.isdigit():
-        raise TemplateError(f"schedule {expression!r}: only rate(...) expressions run locally")
-    seconds = {
-        "minute": 60,
-        "minutes": 60,
-        "hour": 3600,
-        "hours": 3600,
-        "day": 86400,
-        "days": 86400,
-    }
-    return int(amount) * seconds[unit]

@@ -1,4 +1,4 @@
-"""Tokens for the embedded stack, and the check API Gateway's Cognito authorizer makes.
+"""The embedded user pool: its resources, its tokens, and the check API Gateway's authorizer makes.
 
 On AWS a person signs in to the user pool and sends its ID token; API Gateway verifies it
 against the pool's published keys and hands the claims to the function. Here, moto's user
@@ -20,6 +20,7 @@ from typing import Any
 import jwt
 
 from entrega_local.lambdas import REGION
+from entrega_local.templates import TemplateError
 
 GROUPS = {"customer": "customers", "staff": "staff", "courier": "couriers"}
 # The key id moto's bundled JWKS names.
@@ -110,3 +111,21 @@ def _as_text(value: Any) -> str:
     if isinstance(value, list):
         return ",".join(str(item) for item in value)
     return str(value)
+
+
+def create_cognito_resource(cognito: Any, kind: str, name: str, props: dict[str, Any]) -> str:
+    """A template's user pool, app client or group, created in moto's Cognito; its id."""
+    if kind == "AWS::Cognito::UserPool":
+        pool = cognito.create_user_pool(
+            PoolName=props.get("UserPoolName", name), Schema=props.get("Schema", [])
+        )
+        return str(pool["UserPool"]["Id"])
+    if kind == "AWS::Cognito::UserPoolClient":
+        client = cognito.create_user_pool_client(
+            UserPoolId=props["UserPoolId"], ClientName=props.get("ClientName", name)
+        )
+        return str(client["UserPoolClient"]["ClientId"])
+    if kind == "AWS::Cognito::UserPoolGroup":
+        cognito.create_group(GroupName=props["GroupName"], UserPoolId=props["UserPoolId"])
+        return str(props["GroupName"])
+    raise TemplateError(f"{name}: resource type {kind} is not supported by the embedded stack")
