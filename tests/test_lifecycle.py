@@ -110,6 +110,24 @@ def test_order_cancelled_while_preparing_is_refunded_restocked_and_ends_cancelle
     assert payment(api, stack, order_id)["refunded"] == order["total"]
     assert api.catalog()[SKU]["available"] == before
     assert wait_for(lambda: fulfilment(stack, order_id)["status"], "SUCCEEDED") == "SUCCEEDED"
+    assert "Estornamos" in cancellation_email(stack, order_id).text
+
+
+def cancellation_email(stack, order_id: str):
+    """The CANCELLED email the customer got; the saga announces CANCELLED after the refund."""
+    stack.settle()
+    sent = {
+        n["message_id"]
+        for n in stack_order(stack, order_id)["notifications"]
+        if (n["status"], n["channel"]) == ("CANCELLED", "email")
+    }
+    return next(email for email in stack.sent_emails() if email.message_id in sent)
+
+
+def stack_order(stack, order_id: str) -> dict:
+    """The order as its shop's staff read it."""
+    staff = EntregaClient(stack.url, token=stack.token("staff", "staff-1", stack.shop_id))
+    return dict(staff.order(order_id).body)
 
 
 def test_cancelling_twice_refunds_once_and_a_cancelled_order_answers_409(api, stack, place):
