@@ -113,7 +113,11 @@ def test_the_kitchen_view_is_for_staff_only(api, stack):
 def test_a_request_without_a_token_answers_401(api, confirmed):
     anonymous = api.as_(None)
 
-    assert anonymous.order(confirmed).status == 401
+    read = anonymous.order(confirmed)
+
+    assert read.status == 401
+    assert read.body["code"] == "UNAUTHENTICATED"
+    assert read.headers["Content-Type"] == "application/problem+json"
     assert anonymous.place_order(sample_order(0, items=ITEMS)).status == 401
 
 

@@ -54,6 +54,8 @@ class Route:
     path: str
     function: str
     authorizer: str | None = None
+    # The body of the API's UNAUTHORIZED gateway response, if the template sets one.
+    unauthorized: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class Deployer:
         self._clients: dict[str, Any] = {}
         self._role_created = False
         self._api_auth: dict[str, Any] = {}
+        self._unauthorized: str | None = None
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
@@ -99,7 +102,14 @@ class Deployer:
         parameters = self._parameters(template.get("Parameters", {}), overrides or {})
         resources: dict[str, dict[str, Any]] = template.get("Resources", {})
         globals_ = template.get("Globals", {}).get("Function", {})
-        api_auth = template.get("Globals", {}).get("Api", {}).get("Auth", {})
+        api_globals = template.get("Globals", {}).get("Api", {})
+        api_auth = api_globals.get("Auth", {})
+        self._unauthorized = (
+            api_globals.get("GatewayResponses", {})
+            .get("UNAUTHORIZED", {})
+            .get("ResponseTemplates", {})
+            .get("application/json")
+        )
         pending = dict(resources)
 
         def ref(name: str) -> Any:
@@ -362,6 +372,7 @@ class Deployer:
                     props["Path"],
                     function.name,
                     self._route_authorizer(props),
+                    self._unauthorized,
                 )
             )
         elif kind == "Schedule":

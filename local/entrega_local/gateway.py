@@ -94,7 +94,7 @@ class Gateway:
                     {k.lower(): v for k, v in header_pairs}.get("authorization")
                 )
             except TokenRefused:
-                return 401, {"Content-Type": "application/json"}, b'{"message": "Unauthorized"}'
+                return _unauthorized(compiled.route)
         event = _proxy_event(
             method,
             parts.path,
@@ -131,6 +131,13 @@ class Gateway:
                     frozenset(c["ClientId"] for c in listed["UserPoolClients"]),
                 )
             return self._verifiers[pool_arn]
+
+
+def _unauthorized(route: Route) -> tuple[int, dict[str, str], bytes]:
+    """The API's UNAUTHORIZED gateway response, or API Gateway's own when it sets none."""
+    if route.unauthorized:
+        return 401, {"Content-Type": "application/problem+json"}, route.unauthorized.encode()
+    return 401, {"Content-Type": "application/json"}, b'{"message": "Unauthorized"}'
 
 
 def _no_route(
