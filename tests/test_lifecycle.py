@@ -130,6 +130,22 @@ def stack_order(stack, order_id: str) -> dict:
     return dict(staff.order(order_id).body)
 
 
+def test_order_cancelled_right_after_placing_ends_cancelled_and_refunded(api, stack, place):
+    before = api.catalog()[SKU]["available"]
+    order_id = place(sample_order(0, items=[{"sku": SKU, "quantity": 2}]))
+
+    answer = api.cancel(order_id, reason="pedi errado")
+    status = wait_for(lambda: api.order(order_id).body["status"], "CANCELLED", timeout=60)
+    stack.settle()
+
+    order = api.order(order_id).body
+    assert answer.status == 202
+    assert status == "CANCELLED"
+    assert order["timeline"][-1]["reason"]["code"] == "CUSTOMER_CANCELLED"
+    assert payment(api, stack, order_id)["refunded"] == order["total"]
+    assert api.catalog()[SKU]["available"] == before
+
+
 def test_cancelling_twice_refunds_once_and_a_cancelled_order_answers_409(api, stack, place):
     order_id = confirmed(api, place)
 

@@ -67,6 +67,17 @@ class Fulfilment(Protocol):
         ...
 
 
+class CancelSaga(Protocol):
+    def start(self, order: Order) -> None:
+        """Start the saga that refunds, returns the stock and ends the order CANCELLED."""
+        ...
+
+
+# Where an order being cancelled may still go: CANCELLED, or the order saga's own endings
+# while it is still PLACED (a confirmed one is then handed to the cancel saga).
+_WHILE_CANCELLING = frozenset({Status.CANCELLED, Status.CONFIRMED, Status.REJECTED, Status.FAILED})
+
+
 class Bus(Protocol):
     def order_placed(self, order: Order) -> None:
         """Announce OrderPlaced and the first OrderStatusChanged (PLACED) together."""
@@ -205,7 +216,7 @@ def move(
     if order.status is target:
         bus.status_changed(order, _previous(order))
         return order
-    if order.cancellation and target is not Status.CANCELLED:
+    if order.cancellation and target not in _WHILE_CANCELLING:
         raise InvalidTransition("the order is being cancelled")
     if target not in ALLOWED[order.status]:
         raise InvalidTransition(
@@ -228,11 +239,13 @@ def confirm(
     store: OrderStore,
     bus: Bus,
     fulfilment: Fulfilment | None = None,
+    cancel_saga: CancelSaga | None = None,
 ) -> Order:
     """Record what the saga learnt (the charge, the insight) as the order becomes CONFIRMED.
 
     Then the fulfilment workflow starts waiting for the shop; starting it again for an order
-    that has one already changes nothing.
+    that has one already changes nothing. An order its customer cancelled while it was
+    still PLACED goes to the cancel saga instead, which refunds the charge just taken.
     """
     charge, insights = saga_result["charge"], saga_result["insights"]
 
@@ -248,7 +261,11 @@ def confirm(
         }
 
     order = move(saga_result["order_id"], Status.CONFIRMED, now, store, bus, changes=recorded)
-    if fulfilment is not None and order.status is Status.CONFIRMED:
+    if order.status is not Status.CONFIRMED:
+        return order
+    if order.cancellation and cancel_saga is not None:
+        cancel_saga.start(order)
+    elif fulfilment is not None:
         fulfilment.start(order)
     return order
 

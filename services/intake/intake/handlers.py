@@ -218,7 +218,14 @@ def api(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 def confirm_order(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(order_id=event.get("order_id"))
 
-    order = domain.confirm(event, _now(), DynamoOrders(), EventBus(), StepFunctionsFulfilment())
+    order = domain.confirm(
+        event,
+        _now(),
+        DynamoOrders(),
+        EventBus(),
+        StepFunctionsFulfilment(),
+        StepFunctionsCancelSaga(),
+    )
 
     logger.info("order confirmed")
     metrics.add_metric(name="OrdersConfirmed", unit=MetricUnit.Count, value=1)

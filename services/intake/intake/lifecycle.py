@@ -15,13 +15,13 @@ from typing import Any, Protocol
 
 from intake import access
 from intake.access import Caller
-from intake.domain import TERMINAL, Bus, OrderStore, get_order, move
+from intake.domain import TERMINAL, Bus, CancelSaga, OrderStore, get_order, move
 from intake.errors import InvalidTransition
 from intake.models import Order, ProgressRequest, Status
 
 # Statuses a customer may still cancel from; from OUT_FOR_DELIVERY on the food is on its way.
-CANCELLABLE = frozenset({Status.CONFIRMED, Status.ACCEPTED, Status.PREPARING, Status.READY})
-OPEN_IN_KITCHEN = CANCELLABLE
+OPEN_IN_KITCHEN = frozenset({Status.CONFIRMED, Status.ACCEPTED, Status.PREPARING, Status.READY})
+CANCELLABLE = frozenset({Status.PLACED, *OPEN_IN_KITCHEN})
 # The statuses the fulfilment workflow waits for, in order.
 AWAITED = (Status.ACCEPTED, Status.OUT_FOR_DELIVERY, Status.DELIVERED)
 # Kitchen steps that tell the workflow, waiting for the pickup, that the shop is at work.
@@ -48,10 +48,6 @@ class Workflow(Protocol):
     def heartbeat(self, token: str) -> None: ...
 
     def fail(self, token: str, error: str, cause: str) -> None: ...
-
-
-class CancelSaga(Protocol):
-    def start(self, order: Order) -> None: ...
 
 
 class LifecycleStore(OrderStore, Protocol):
@@ -138,19 +134,22 @@ def cancel(
 
     `caller` is the customer asking through the API; the shop's refusal and the workflow's
     timeout cancel with no caller. Asking again while the saga has not finished starts it
-    again, which is idempotent and is how a stuck cancellation is finished.
+    again, which is idempotent and is how a stuck cancellation is finished. An order still
+    PLACED is only marked: its order saga either rejects it (nothing to refund) or
+    ConfirmOrder hands it to the cancel saga.
     """
     order = get_order(order_id, store)
     if caller is not None:
         access.check_may_cancel(caller, order)
-    if order.cancellation and order.status is not Status.CANCELLED:
-        saga.start(order)
-        return order
     if order.status not in CANCELLABLE:
         raise InvalidTransition(f"an order that is {order.status.value} can no longer be cancelled")
 
-    asked = store.request_cancellation(order, {**reason, "requested_at": now.isoformat()})
-    saga.start(asked)
+    asked = order
+    if not order.cancellation:
+        asked = store.request_cancellation(order, {**reason, "requested_at": now.isoformat()})
+    if asked.status is not Status.PLACED:
+        # While PLACED the order saga is still running; ConfirmOrder hands the order over.
+        saga.start(asked)
     return asked
 
 

@@ -251,3 +251,25 @@ def test_placing_for_someone_else_is_forbidden_but_a_missing_id_is_left_to_valid
 
     access.check_may_place(ANA, None)
     access.check_may_place(ANA, "cus_ana")
+
+
+def test_an_order_cancelled_while_placed_goes_to_the_cancel_saga_once_confirmed():
+    from intake import domain
+
+    store, saga, workflow = Store(order(Status.PLACED)), Saga(), Workflow()
+
+    asked = lifecycle.cancel("any", {"code": "X"}, NOW, store, saga, ANA)  # type: ignore[arg-type]
+    assert saga.started == []
+    result = {"order_id": asked.order_id, "order": {"lines": [], "total": asked.total}}
+    confirmed = domain.confirm(
+        {**result, "charge": {}, "insights": {}},
+        NOW,
+        store,
+        Bus(),
+        workflow,
+        saga,  # type: ignore[arg-type]
+    )
+
+    assert confirmed.status is Status.CONFIRMED
+    assert saga.started == [asked.order_id]
+    assert workflow.told == []
