@@ -174,7 +174,7 @@ def bedrock_tokens() -> tuple[int, int]:
 def per_order(stack: EmbeddedStack, counter: Counter, orders: int) -> dict[str, Any]:
     """Place `orders` paid orders at once and let them settle, without polling them: the
     counts are Entrega's own, not a waiting client's."""
-    api = EntregaClient(stack.url, timeout=60)
+    api = EntregaClient(stack.url, timeout=60, tokens=stack.token, shop=stack.shop_id)
     emails, texts = len(stack.sent_emails()), len(stack.sent_sms())
     counter.reset()
     for index in range(orders):

@@ -220,7 +220,7 @@ def random_faults(stack: EmbeddedStack, rng: random.Random, order_id: str) -> No
 @pytest.mark.timeout(1200)
 def test_two_hundred_orders_with_faults_everywhere_break_no_promise(stack):
     # Patient clients: under this load one machine answers slower than a phone would wait.
-    api = EntregaClient(stack.url, timeout=60)
+    api = EntregaClient(stack.url, timeout=60, tokens=stack.token, shop=stack.shop_id)
     rng, run = random.Random(20261203), uuid.uuid4().hex[:8]
     keys = [f"fault-run-{run}-{index}" for index in range(200)]
     for key in keys:

@@ -92,7 +92,11 @@ def test_template_defines_its_api_from_the_document(service):
 @pytest.mark.parametrize("service", sorted(APIS))
 def test_every_operation_integrates_with_the_service_api_function(service):
     function = APIS[service][2]
-    pseudo = {"AWS::Partition": "aws", "AWS::Region": "us-east-1"}
+    pseudo = {
+        "AWS::Partition": "aws",
+        "AWS::Region": "us-east-1",
+        "UserPoolArn": "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_test",
+    }
 
     resolved = resolve(
         openapi.definition(service),
@@ -153,6 +157,7 @@ def _mirrored(node: Any, common: dict[str, Any]) -> Any:
 MIRRORS = {
     ("intake", "PlaceOrderRequest"): "place-order-request.v1.json",
     ("intake", "ProgressRequest"): "progress-request.v1.json",
+    ("intake", "CancelRequest"): "cancel-request.v1.json",
     ("inventory", "StockSetting"): "stock-setting.v1.json",
     ("notifications", "PreferencesUpdate"): "preferences-request.v1.json",
 }
@@ -220,7 +225,11 @@ def test_missing_required_header_gets_the_documented_gateway_answer(stack):
         gateway["BAD_REQUEST_PARAMETERS"]["responseTemplates"]["application/json"]
     )
 
-    answer = http.post(f"{stack.url}/orders", json={}, timeout=10)
+    customer = stack.token("customer", "cus_a7k2m9")
+
+    answer = http.post(
+        f"{stack.url}/orders", json={}, headers={"Authorization": f"Bearer {customer}"}, timeout=10
+    )
 
     assert answer.status_code == 400
     assert answer.headers["Content-Type"] == "application/problem+json"

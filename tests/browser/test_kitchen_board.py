@@ -70,7 +70,7 @@ def confirmed_view(stack) -> dict:
     """A real order view from the embedded stack, to shape the board's orders after."""
     from entrega_local.client import EntregaClient
 
-    api = EntregaClient(stack.url)
+    api = EntregaClient(stack.url, tokens=stack.token, shop=stack.shop_id)
     placed = api.place_order(sample_order(0), key="kitchen-board-view")
     return api.wait_until_settled(placed.body["order_id"])
 
