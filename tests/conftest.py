@@ -38,7 +38,17 @@ def log_capture() -> io.StringIO:
 
 @pytest.fixture(scope="session")
 def stack(log_capture: io.StringIO) -> Iterator[EmbeddedStack]:
-    with EmbeddedStack.started() as running:
+    # An order one test confirms must not be cancelled by its acceptance timeout in the
+    # middle of another test: the session's waits last a day, and the tests of the waits
+    # ask for short ones.
+    day = str(24 * 60 * 60)
+    waits = {
+        "AcceptTimeoutSeconds": day,
+        "KitchenHeartbeatSeconds": day,
+        "PickupTimeoutSeconds": day,
+        "DeliveryTimeoutSeconds": day,
+    }
+    with EmbeddedStack.started() as running, running.parameters("orchestration", **waits):
         yield running
 
 

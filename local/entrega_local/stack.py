@@ -86,6 +86,8 @@ class EmbeddedStack:
     sockets: WebSocketGateway | None = None
     pages: WebPages | None = None
     deployer: Deployer | None = None
+    # The parameter values each stack's state machines are defined with now (parameters()).
+    redefined: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def web_url(self) -> str:
@@ -159,16 +161,20 @@ class EmbeddedStack:
         """Run with a stack's state machines redefined for other parameter values, then restore.
 
         Tests use it for short waits: `with stack.parameters("orchestration",
-        AcceptTimeoutSeconds="2"):` gives executions started inside a two-second wait.
+        AcceptTimeoutSeconds="2"):` gives executions started inside a two-second wait. Nested
+        uses add to the values around them and give them back when they end.
         """
         assert self.deployer is not None
         name = f"entrega-{stack}"
         path = dict(STACKS)[name]
-        self.deployer.redefine_state_machines(self.stacks[name], path, values)
+        around = self.redefined.get(name, {})
+        self.redefined[name] = {**around, **values}
+        self.deployer.redefine_state_machines(self.stacks[name], path, self.redefined[name])
         try:
             yield
         finally:
-            self.deployer.redefine_state_machines(self.stacks[name], path, {})
+            self.redefined[name] = around
+            self.deployer.redefine_state_machines(self.stacks[name], path, around)
 
     def token(self, role: str, sub: str, shop: str | None = None, ttl_seconds: int = 3600) -> str:
         """An ID token of this stack's user pool for a customer, a shop's staff or a courier."""

@@ -35,34 +35,15 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = pytest.StashKey[list[Path]]()
 SHOP = "cozinha-da-vila"
 
-# Issue 7 brings JWT roles (EmbeddedStack.token), GET /kitchen/orders and the kitchen's
-# ACCEPTED and READY statuses. Until it is merged the API takes requests without a token,
-# and the tests below that need those endpoints are skipped, saying so.
-ISSUE_7 = hasattr(EmbeddedStack, "token")
-WAITING_FOR_ISSUE_7 = "needs issue 7: GET /kitchen/orders, ACCEPTED/READY and JWT roles"
-
-
 COURIER = "courier-browser-tests"
 # Who moves a confirmed order to each next status, and what the request carries besides.
-STEPS_TODAY = [
-    ("staff", "PREPARING", {}),
-    ("staff", "OUT_FOR_DELIVERY", {}),
-    ("staff", "DELIVERED", {}),
-]
-STEPS_WITH_ISSUE_7 = [
+STEPS = [
     ("staff", "ACCEPTED", {}),
     ("staff", "PREPARING", {}),
     ("staff", "READY", {"courier_id": COURIER}),
     ("courier", "OUT_FOR_DELIVERY", {}),
     ("courier", "DELIVERED", {}),
 ]
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked requires_issue_7 run as soon as issue 7's EmbeddedStack.token exists."""
-    for item in items:
-        if not ISSUE_7 and item.get_closest_marker("requires_issue_7"):
-            item.add_marker(pytest.mark.skip(reason=WAITING_FOR_ISSUE_7))
 
 
 @pytest.fixture(scope="session")
@@ -129,7 +110,7 @@ class Staff:
 
     def token(self, role: str, sub: str, shop: str | None = None) -> str:
         """A JWT once issue 7 is merged; before it, no token at all is needed."""
-        return str(self.stack.token(role, sub, shop)) if ISSUE_7 else ""
+        return str(self.stack.token(role, sub, shop))
 
     def staff_token(self) -> str:
         return self.token("staff", "staff-browser-tests", SHOP)
@@ -137,7 +118,7 @@ class Staff:
     def move(self, order_id: str, status: str) -> dict[str, Any]:
         """Move a CONFIRMED order on to `status` one allowed step at a time, each step by
         whoever may take it: today anyone; with issue 7 the staff, then the assigned courier."""
-        steps = STEPS_WITH_ISSUE_7 if ISSUE_7 else STEPS_TODAY
+        steps = STEPS
         last = [name for _, name, _ in steps].index(status)
         body: dict[str, Any] = {}
         for role, step, extra in steps[: last + 1]:

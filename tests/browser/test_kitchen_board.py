@@ -1,10 +1,10 @@
 """The kitchen board (web/kitchen.html) in headless Chromium.
 
 Two kinds of test. The first kind drives the board against GET /kitchen/orders and
-POST /orders/{id}/progress as issue 7's contract shapes them, answered by Playwright from
-real order views of the embedded stack: the endpoint does not exist before issue 7. The
-second kind (marked `requires_issue_7`) runs the whole story on the real API: an order
-placed, seen on the board, accepted there, and the customer's tracking page following.
+POST /orders/{id}/progress answered by Playwright from real order views of the embedded
+stack, to put it in states that are slow to reach for real (many orders, refusals). The
+second kind runs the whole story on the real API: an order placed, seen on the board,
+accepted there, and the customer's tracking page following.
 """
 
 from __future__ import annotations
@@ -190,7 +190,6 @@ def test_each_card_links_to_its_saga_view_keeping_the_token_in_the_fragment(
     )
 
 
-@pytest.mark.requires_issue_7
 def test_staff_accept_on_the_board_reaches_the_customers_page_live(
     new_tab, stack, api, place, staff
 ):
@@ -219,7 +218,6 @@ def test_staff_accept_on_the_board_reaches_the_customers_page_live(
     assert tracking.evaluate("performance.timeOrigin") == opened_at
 
 
-@pytest.mark.requires_issue_7
 def test_board_shows_a_real_confirmed_order_in_the_new_column(page, stack, api, place, staff):
     order_id = place(sample_order(2))
     api.wait_until_settled(order_id)
@@ -231,7 +229,6 @@ def test_board_shows_a_real_confirmed_order_in_the_new_column(page, stack, api, 
     expect(card.get_by_role("button", name="Aceitar")).to_be_visible()
 
 
-@pytest.mark.requires_issue_7
 def test_board_with_a_customer_token_says_it_may_not(page, stack, staff):
     open_board(page, stack, staff.token("customer", "cus_a7k2m9"))
 

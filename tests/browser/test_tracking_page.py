@@ -177,7 +177,7 @@ def test_page_catches_up_after_its_socket_drops(page, stack, api, place, staff):
         ("READY", "Em preparo", "Pronto: aguardando o entregador."),
     ],
 )
-def test_statuses_that_issue_7_adds_sit_on_the_step_they_belong_to(
+def test_the_kitchen_statuses_sit_on_the_step_they_belong_to(
     page, stack, api, place, status, step, sentence
 ):
     order_id = place(sample_order(0))
