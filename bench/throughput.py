@@ -35,7 +35,7 @@ def _restock(stack: EmbeddedStack, api: EntregaClient) -> None:
 
 
 def end_to_end(stack: EmbeddedStack, clients: int, orders: int) -> dict[str, float]:
-    api = EntregaClient(stack.url, timeout=300)
+    api = EntregaClient(stack.url, timeout=300, tokens=stack.token, shop=stack.shop_id)
 
     def one(index: int) -> float:
         started = time.perf_counter()
@@ -88,7 +88,7 @@ def main() -> int:
     arguments = parser.parse_args()
     report: dict[str, Any] = {}
     with EmbeddedStack.started() as stack:
-        api = EntregaClient(stack.url)
+        api = EntregaClient(stack.url, tokens=stack.token, shop=stack.shop_id)
         _restock(stack, api)
         end_to_end(stack, 5, 10)  # warm every handler and client
         report["sequence (no orchestration)"] = in_sequence(stack, max(20, arguments.orders // 5))

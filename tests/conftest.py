@@ -51,7 +51,8 @@ def _no_leftover_faults(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest.fixture
 def api(stack: EmbeddedStack) -> EntregaClient:
-    return EntregaClient(stack.url)
+    """A client acting for whoever each call needs: the order's customer, its staff, a courier."""
+    return EntregaClient(stack.url, tokens=stack.token, shop=stack.shop_id)
 
 
 @pytest.fixture

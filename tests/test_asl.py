@@ -7,6 +7,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from entrega_contracts.errors import TaskError
 from entrega_local.templates import load
 
@@ -155,3 +157,108 @@ def test_an_abandoned_wait_closes_the_order_before_voiding_and_releasing():
     assert states["AbandonOrder"]["Catch"][0]["ErrorEquals"] == ["InvalidTransition"]
     assert states["VoidAbandonedPayment"]["Next"] == "ReleaseAbandonedStock"
     assert states[states["ReleaseAbandonedStock"]["Next"]]["Type"] == "Succeed"
+
+
+WORKFLOWS = {
+    "OrderCancelSaga": "order-cancel.asl.json",
+    "OrderFulfilment": "order-fulfilment.asl.json",
+}
+WAITING_ERRORS = {"OrderEnded"}
+
+
+def workflow(file: str) -> dict:
+    return json.loads((ROOT / "orchestration" / file).read_text())
+
+
+def test_cancel_saga_and_fulfilment_name_only_errors_the_code_raises():
+    known = set(task_errors()) | WAITING_ERRORS
+
+    for file in WORKFLOWS.values():
+        named = {
+            error
+            for state in workflow(file)["States"].values()
+            for rule in state.get("Retry", []) + state.get("Catch", [])
+            for error in rule["ErrorEquals"]
+        }
+        assert {n for n in named if not n.startswith(("Lambda.", "States."))} <= known, file
+
+
+def test_every_placeholder_of_the_new_workflows_is_a_definition_substitution():
+    template = load(ROOT / "orchestration" / "template.yaml")
+
+    for logical, file in WORKFLOWS.items():
+        substitutions = template["Resources"][logical]["Properties"]["DefinitionSubstitutions"]
+        placeholders = set(re.findall(r"\$\{(\w+)\}", json.dumps(workflow(file))))
+        assert placeholders == set(substitutions), file
+
+
+def test_fulfilment_is_standard_and_its_waits_come_from_template_parameters():
+    template = load(ROOT / "orchestration" / "template.yaml")
+    machine = template["Resources"]["OrderFulfilment"]["Properties"]
+    states = workflow("order-fulfilment.asl.json")["States"]
+
+    waits = {name: s for name, s in states.items() if ".waitForTaskToken" in s.get("Resource", "")}
+
+    assert machine["Type"] == "STANDARD"
+    assert set(waits) == {"AwaitAcceptance", "AwaitPickup", "AwaitDelivery"}
+    assert all(state["TimeoutSecondsPath"].startswith("$.timeouts.") for state in waits.values())
+    for name in ("AcceptTimeoutSeconds", "PickupTimeoutSeconds", "DeliveryTimeoutSeconds"):
+        assert machine["DefinitionSubstitutions"][name] == {"Ref": name}
+        assert template["Parameters"][name]["Type"] == "Number"
+
+
+def test_a_shop_that_does_not_accept_in_time_leads_to_cancellation():
+    states = workflow("order-fulfilment.asl.json")["States"]
+
+    timeout = next(
+        rule
+        for rule in states["AwaitAcceptance"]["Catch"]
+        if rule["ErrorEquals"] == ["States.Timeout"]
+    )
+
+    assert timeout["Next"] == "CancelUnaccepted"
+    assert "ExpireAcceptance" in states["CancelUnaccepted"]["Parameters"]["FunctionName"]
+
+
+def test_every_late_wait_raises_an_alarm_and_waits_again():
+    states = workflow("order-fulfilment.asl.json")["States"]
+
+    for wait, alarm in (("AwaitPickup", "PickupLate"), ("AwaitDelivery", "DeliveryLate")):
+        caught = {rule["ErrorEquals"][0]: rule["Next"] for rule in states[wait]["Catch"]}
+        assert caught["States.Timeout"] == alarm
+        assert "RaiseAlarm" in states[alarm]["Parameters"]["FunctionName"]
+        again = states[states[states[alarm]["Next"]]["Next"]]
+        assert again["Default"] == wait
+        assert again["Choices"][0]["Next"] == "GaveUpWaiting"
+
+
+def test_cancel_saga_refunds_then_returns_stock_then_cancels():
+    states = workflow("order-cancel.asl.json")["States"]
+
+    assert workflow("order-cancel.asl.json")["StartAt"] == "RefundPayment"
+    assert states["RefundPayment"]["Next"] == "ReturnStock"
+    assert states["ReturnStock"]["Next"] == "MarkCancelled"
+    assert all(
+        state.get("Catch", [{"Next": "CancellationStuck"}])[0]["Next"] == "CancellationStuck"
+        for name, state in states.items()
+        if state["Type"] == "Task" and name != "CancellationStuck"
+    )
+
+
+@pytest.mark.parametrize("file", sorted(WORKFLOWS.values()))
+def test_every_state_of_the_new_workflows_is_reachable(file):
+    definition = workflow(file)
+    states = definition["States"]
+    seen, pending = set(), [definition["StartAt"]]
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        state = states[name]
+        pending += [state["Next"]] if "Next" in state else []
+        pending += [rule["Next"] for rule in state.get("Catch", [])]
+        pending += [choice["Next"] for choice in state.get("Choices", [])]
+        pending += [state["Default"]] if "Default" in state else []
+
+    assert seen == set(states)

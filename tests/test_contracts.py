@@ -51,7 +51,7 @@ def saga_paths(stack, bus_queue):
     """Orders taking the saga's three endings: confirmed, declined, failed after payment."""
     from entrega_local.client import EntregaClient
 
-    api = EntregaClient(stack.url)
+    api = EntregaClient(stack.url, tokens=stack.token, shop=stack.shop_id)
     first_call = len(stack.runtime.invocations.calls)
     stack.faults.inject("ConfirmOrder", order_id=order_id_for("contract-failed"))
     ids = [

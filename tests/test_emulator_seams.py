@@ -33,3 +33,25 @@ def test_replaced_moto_methods_keep_their_signatures():
     found = json.loads(result.stdout)
 
     assert found == EXPECTED, "moto changed a method local/entrega_local/emulator.py replaces"
+
+
+KEY_PROBE = """
+import json, jwt
+from moto.utilities.utils import load_resource
+from entrega_local.identity import KEY_ID, _signing_key
+public = load_resource("cognitoidp/resources/jwks-public.json")
+key = next(k for k in public["keys"] if k["kid"] == KEY_ID)
+token = jwt.encode({"sub": "probe"}, _signing_key(), algorithm="RS256", headers={"kid": KEY_ID})
+verifier = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(key))
+print(json.dumps(jwt.decode(token, verifier, algorithms=["RS256"])))
+"""
+
+
+def test_local_tokens_are_signed_with_the_key_motos_user_pools_publish():
+    """`entrega token` signs with moto's bundled Cognito key; moto must still publish its pair."""
+    result = subprocess.run(
+        [sys.executable, "-c", KEY_PROBE], capture_output=True, text=True, check=False
+    )
+
+    assert result.returncode == 0, "moto's bundled Cognito key pair moved:\n" + result.stderr
+    assert json.loads(result.stdout) == {"sub": "probe"}

@@ -143,6 +143,8 @@ def test_shop_acceptance_and_courier_progress_carry_the_order_to_the_door(api, s
             {"order_id": order_id, "accepted": True, "at": now()},
         ),
     )
+    for step in ("PREPARING", "READY"):
+        assert api.progress(order_id, step).status == 200
     picked = envelope(
         "partner.courier",
         "DeliveryProgressed",
@@ -177,7 +179,9 @@ def test_shop_acceptance_and_courier_progress_carry_the_order_to_the_door(api, s
     assert [entry["status"] for entry in order["timeline"]] == [
         "PLACED",
         "CONFIRMED",
+        "ACCEPTED",
         "PREPARING",
+        "READY",
         "OUT_FOR_DELIVERY",
         "DELIVERED",
     ]

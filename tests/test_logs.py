@@ -20,7 +20,7 @@ def test_no_name_email_phone_address_or_payment_token_is_logged(api, stack, plac
     api.place_order(invalid)
     for order_id in orders:
         if api.wait_until_settled(order_id)["status"] == "CONFIRMED":
-            api.progress(order_id, "PREPARING")
+            api.progress(order_id, "ACCEPTED")
     stack.settle()
 
     logged = log_capture.getvalue()

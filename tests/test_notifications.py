@@ -23,23 +23,65 @@ from entrega_local.stack import EmbeddedStack
 from entrega_local.websocket import WebSocketClient
 
 PLACED_AT = "2025-03-14T12:00:00+00:00"  # 09:00 in São Paulo
-FLOW = ("PLACED", "CONFIRMED", "PREPARING", "OUT_FOR_DELIVERY", "DELIVERED")
+FLOW = ("PLACED", "CONFIRMED", "ACCEPTED", "PREPARING", "READY", "OUT_FOR_DELIVERY", "DELIVERED")
 # What tells each status apart, in each language: in the email subject and in the SMS.
 SUBJECT_MARKS = {
-    "pt-BR": ("Recebemos", "confirmado", "sendo preparado", "saiu para entrega", "entregue"),
-    "en": ("We got", "confirmed", "being prepared", "out for delivery", "delivered"),
-    "es": ("Recibimos", "confirmado", "preparando", "va en camino", "entregado"),
+    "pt-BR": (
+        "Recebemos",
+        "confirmado",
+        "aceitou",
+        "sendo preparado",
+        "pronto",
+        "saiu para entrega",
+        "entregue",
+    ),
+    "en": (
+        "We got",
+        "confirmed",
+        "has taken",
+        "being prepared",
+        "is ready",
+        "out for delivery",
+        "delivered",
+    ),
+    "es": (
+        "Recibimos",
+        "confirmado",
+        "acept",
+        "preparando",
+        "listo",
+        "va en camino",
+        "entregado",
+    ),
 }
 SMS_MARKS = {
     "pt-BR": (
         "recebemos",
         "pagamento aprovado",
+        "aceitou",
         "sendo preparado",
+        "pronto",
         "saiu para entrega",
         "entregue",
     ),
-    "en": ("we got", "payment approved", "being prepared", "out for delivery", "delivered"),
-    "es": ("recibimos", "pago aprobado", "preparando", "va en camino", "entregado"),
+    "en": (
+        "we got",
+        "payment approved",
+        "has accepted",
+        "being prepared",
+        "is ready",
+        "out for delivery",
+        "delivered",
+    ),
+    "es": (
+        "recibimos",
+        "pago aprobado",
+        "acept",
+        "preparando",
+        "listo",
+        "va en camino",
+        "entregado",
+    ),
 }
 TOTALS = {"pt-BR": "R$ 1.234,56", "en": "R$1,234.56", "es": "1.234,56 BRL"}
 ARRIVALS = {"pt-BR": "09:35", "en": "9:35 AM", "es": "9:35"}
@@ -184,7 +226,7 @@ def test_each_status_twice_late_and_with_ses_failing_once_reaches_the_customer_o
     assert TOTALS[locale] in texts[1]
     assert ARRIVALS[locale] in texts[1]
     assert ARRIVALS[locale] in emails[1].text.replace("\u202f", " ")
-    assert "Pudim de leite" in texts[4]
+    assert "Pudim de leite" in texts[FLOW.index("DELIVERED")]
     assert not [dead for dead in stack.runtime.dead_letters if order_id in json.dumps(dead.event)]
 
 
@@ -355,7 +397,7 @@ def test_tracking_page_needs_an_order_id_and_is_forgotten_when_closed(stack, tra
 def test_order_shows_every_message_sent_with_its_channel(api, stack, place):
     order_id = place(sample_order(0))
     api.wait_until_settled(order_id)
-    for status in ("PREPARING", "OUT_FOR_DELIVERY", "DELIVERED"):
+    for status in ("ACCEPTED", "PREPARING", "READY", "OUT_FOR_DELIVERY", "DELIVERED"):
         api.progress(order_id, status)
     stack.settle()
 

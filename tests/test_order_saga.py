@@ -8,6 +8,11 @@ from entrega_local.stack import EmbeddedStack
 from intake.domain import order_id_for
 
 
+def as_ana(stack: EmbeddedStack) -> dict[str, str]:
+    """The header of sample order 0's customer, for requests sent without the client."""
+    return {"Authorization": f"Bearer {stack.token('customer', sample_order(0)['customer']['id'])}"}
+
+
 def stock(api: EntregaClient) -> dict[str, int]:
     return {sku: item["available"] for sku, item in api.catalog().items()}
 
@@ -38,7 +43,7 @@ def test_paid_order_is_confirmed_priced_from_catalog_and_charged_once(api, stack
 def test_customer_gets_one_email_per_status_in_portuguese(api, stack, place):
     order_id = place(sample_order(0))
     api.wait_until_settled(order_id)
-    for status in ("PREPARING", "OUT_FOR_DELIVERY", "DELIVERED"):
+    for status in ("ACCEPTED", "PREPARING", "READY", "OUT_FOR_DELIVERY", "DELIVERED"):
         assert api.progress(order_id, status).status == 200
 
     stack.settle()
@@ -49,7 +54,9 @@ def test_customer_gets_one_email_per_status_in_portuguese(api, stack, place):
     assert [n["status"] for n in order["notifications"] if n["channel"] == "email"] == [
         "PLACED",
         "CONFIRMED",
+        "ACCEPTED",
         "PREPARING",
+        "READY",
         "OUT_FOR_DELIVERY",
         "DELIVERED",
     ]
@@ -208,7 +215,7 @@ def test_progress_that_skips_a_step_answers_409_and_changes_nothing(api, place):
     order_id = place(sample_order(0))
     api.wait_until_settled(order_id)
 
-    skipped = api.progress(order_id, "DELIVERED")
+    skipped = api.progress(order_id, "READY")
 
     assert skipped.status == 409
     assert skipped.body["code"] == "INVALID_TRANSITION"
@@ -232,7 +239,7 @@ def test_unknown_order_answers_404_problem(api):
 
 
 def test_missing_idempotency_key_answers_400(api, stack):
-    response = api.http.post(f"{stack.url}/orders", json=sample_order(0))
+    response = api.http.post(f"{stack.url}/orders", json=sample_order(0), headers=as_ana(stack))
 
     assert response.status_code == 400
     assert response.json()["code"] == "IDEMPOTENCY_KEY_MISSING"
@@ -240,7 +247,7 @@ def test_missing_idempotency_key_answers_400(api, stack):
 
 def test_body_that_is_not_json_answers_400(api, stack):
     response = api.http.post(
-        f"{stack.url}/orders", data=b"{not json", headers={"Idempotency-Key": "nj"}
+        f"{stack.url}/orders", data=b"{not json", headers={"Idempotency-Key": "nj", **as_ana(stack)}
     )
 
     assert response.status_code == 400

@@ -483,7 +483,7 @@ def unrefunded_failure(stack) -> str:
     """An order that failed after payment and whose refund failed too: money is held."""
     from entrega_local.client import EntregaClient
 
-    api = EntregaClient(stack.url)
+    api = EntregaClient(stack.url, tokens=stack.token, shop=stack.shop_id)
     order_id = order_id_for("payments-refund-also-fails")
     stack.faults.inject("ConfirmOrder", order_id=order_id)
     stack.faults.inject("RefundPayment", order_id=order_id)
@@ -501,7 +501,8 @@ def test_reconciliation_lists_a_failed_order_whose_refund_also_failed(
     assert api.wait_until_settled(fine)["status"] == "CONFIRMED"
     out = io.StringIO()
 
-    code = reconcile.main(["--api-url", stack.url], out=out)
+    staff = stack.token("staff", "staff-1", stack.shop_id)
+    code = reconcile.main(["--api-url", stack.url, "--token", staff], out=out)
 
     listed = out.getvalue().splitlines()
     assert code == 1
@@ -513,7 +514,7 @@ def test_reconciliation_lists_a_failed_order_whose_refund_also_failed(
 def test_reconciliation_runs_as_a_command(stack, unrefunded_failure):
     result = subprocess.run(
         [sys.executable, "-m", "payments.reconcile", "--api-url", stack.url],
-        env=dict(os.environ),
+        env={**os.environ, "ENTREGA_TOKEN": stack.token("staff", "staff-1", stack.shop_id)},
         capture_output=True,
         text=True,
         check=False,

@@ -44,7 +44,7 @@ def test_forty_concurrent_orders_for_ten_units_sell_exactly_ten(api, stack):
             lowest.append(stock_row(stack, sku)["available"])
 
     # Forty clients at once on two cores: requests queue behind the GIL, so allow them time.
-    patient = EntregaClient(stack.url, timeout=120)
+    patient = EntregaClient(stack.url, timeout=120, tokens=stack.token, shop=stack.shop_id)
 
     def order(index):
         answer = patient.place_order(

@@ -19,11 +19,23 @@ def rejected(api, stack, order, headers=None):
     response = api.http.post(
         f"{stack.url}/orders",
         json=order,
-        headers={"Idempotency-Key": json.dumps(order)[:200], **(headers or {})},
+        headers={
+            "Idempotency-Key": json.dumps(order)[:200],
+            **as_customer(stack, order),
+            **(headers or {}),
+        },
     )
     assert response.status_code == 422, response.text
     assert stack.count_items("intake", "OrdersTableName") == stored
     return {error["field"]: error["message"] for error in response.json()["errors"]}
+
+
+def as_customer(stack, order):
+    """The token of the customer the order names (any customer if it names none clearly)."""
+    customer = order.get("customer") if isinstance(order, dict) else None
+    sub = customer.get("id") if isinstance(customer, dict) else None
+    token = stack.token("customer", sub if isinstance(sub, str) and sub else "cus_someone")
+    return {"Authorization": f"Bearer {token}"}
 
 
 def order_with(section, customer=0, **changes):
@@ -221,7 +233,11 @@ def test_body_over_256_kb_answers_413(api, stack):
     order = sample_order(0)
     order["notes"] = "x" * (257 * 1024)
 
-    response = api.http.post(f"{stack.url}/orders", json=order, headers={"Idempotency-Key": "big"})
+    response = api.http.post(
+        f"{stack.url}/orders",
+        json=order,
+        headers={"Idempotency-Key": "big", **as_customer(stack, order)},
+    )
 
     assert response.status_code == 413
     assert response.json()["code"] == "PAYLOAD_TOO_LARGE"
@@ -254,7 +270,10 @@ def test_deeply_nested_json_is_a_malformed_request_everywhere(api, stack, method
     body = "[" * 5000 + "]" * 5000
 
     response = api.http.request(
-        method, f"{stack.url}{path}", data=body, headers={"Idempotency-Key": "deep"}
+        method,
+        f"{stack.url}{path}",
+        data=body,
+        headers={"Idempotency-Key": "deep", **as_customer(stack, sample_order(0))},
     )
 
     assert response.status_code == 400
@@ -271,6 +290,7 @@ def test_two_idempotency_keys_are_refused(api, stack):
     for name, value in [
         ("Idempotency-Key", "dup-a"),
         ("Idempotency-Key", "dup-b"),
+        *as_customer(stack, sample_order(0)).items(),
         ("Content-Length", str(len(body))),
     ]:
         connection.putheader(name, value)

@@ -9,12 +9,20 @@ import signal
 import sys
 import threading
 import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from entrega_local.events_cli import app as events_app
 from entrega_local.webpages import BOARD_REFRESH_SECONDS, page_config
+
+if TYPE_CHECKING:
+    from entrega_local.stack import EmbeddedStack
+
+# Where a running `entrega serve` says how to reach it, for `entrega token` and other tools.
+STATE_FILE = Path(__file__).resolve().parents[2] / ".entrega" / "serve.json"
 
 app = typer.Typer(
     help="Entrega on this machine: the embedded AWS stack, its API and the demo.",
@@ -46,6 +54,7 @@ def serve(
 
     console = Console()
     with EmbeddedStack.started(port=port, faults=faults, run_schedules=True) as stack:
+        _write_state(stack)
         console.print(f"Entrega is serving on [bold]{stack.url}[/]", soft_wrap=True)
         console.print(f"AWS emulator (for --endpoint-url): {stack.emulator_url}", soft_wrap=True)
         console.print(f"  try: curl {stack.url}/catalog")
@@ -61,6 +70,52 @@ def serve(
                 time.sleep(0.5)
         except KeyboardInterrupt:
             pass
+        finally:
+            STATE_FILE.unlink(missing_ok=True)
+
+
+def _write_state(stack: EmbeddedStack) -> None:
+    STATE_FILE.parent.mkdir(exist_ok=True)
+    state = {
+        "api_url": stack.url,
+        "emulator_url": stack.emulator_url,
+        "user_pool_id": stack.output("contracts", "UserPoolId"),
+        "user_pool_client_id": stack.output("contracts", "UserPoolClientId"),
+        "shop_id": stack.shop_id,
+        "pid": os.getpid(),
+    }
+    STATE_FILE.write_text(json.dumps(state, indent=2) + "\n", "utf-8")
+
+
+@app.command()
+def token(
+    role: str = typer.Option(..., help="customer, staff or courier."),
+    sub: str = typer.Option(..., help="Who: the customer id, staff member or courier id."),
+    shop: str = typer.Option(None, help="The shop a staff member works for (needed for staff)."),
+    ttl: int = typer.Option(3600, help="Seconds the token stays valid."),
+    state: Path = typer.Option(STATE_FILE, help="The file `entrega serve` wrote on start."),
+) -> None:
+    """Print an ID token for the stack `entrega serve` is running, for the Authorization header."""
+    from entrega_local.identity import mint
+
+    if not state.exists():
+        typer.echo(f"no running stack: start `entrega serve` first ({state} is missing)", err=True)
+        raise typer.Exit(2)
+    running = json.loads(state.read_text("utf-8"))
+    try:
+        typer.echo(
+            mint(
+                running["user_pool_id"],
+                running["user_pool_client_id"],
+                role,
+                sub,
+                shop,
+                ttl,
+            )
+        )
+    except ValueError as wrong:
+        typer.echo(str(wrong), err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command("web-config")

@@ -67,7 +67,7 @@ def sample_order(
 class Demo:
     def __init__(self, stack: EmbeddedStack) -> None:
         self.stack = stack
-        self.api = EntregaClient(stack.url)
+        self.api = EntregaClient(stack.url, tokens=stack.token, shop=stack.shop_id)
         self._first_id = ""
 
     def run(self) -> list[Outcome]:
@@ -78,6 +78,7 @@ class Demo:
             self.invalid,
             self.repeated,
             self.confirm_fails,
+            self.cancelled,
         ]
         return [scenario() for scenario in scenarios]
 
@@ -115,11 +116,31 @@ class Demo:
             "1. paid with pm_card_visa, then delivered", "DELIVERED", confirmed["status"]
         )
         if confirmed["status"] == "CONFIRMED":
-            for status in ("PREPARING", "OUT_FOR_DELIVERY", "DELIVERED"):
+            for status in ("ACCEPTED", "PREPARING", "READY", "OUT_FOR_DELIVERY", "DELIVERED"):
                 outcome.checks[f"progress to {status}"] = (
                     self.api.progress(order_id, status).status == 200
                 )
         outcome.checks["charged once"] = confirmed.get("payment", {}).get("status") == "CAPTURED"
+        return self._finish(outcome, order_id)
+
+    def cancelled(self) -> Outcome:
+        before = self.api.catalog()
+        placed = self.api.place_order(sample_order(3))
+        order_id = placed.body["order_id"]
+        confirmed = self.api.wait_until_settled(order_id)
+        outcome = Outcome("7. cancelled by the customer while preparing", "CANCELLED", "")
+        if confirmed["status"] == "CONFIRMED":
+            for status in ("ACCEPTED", "PREPARING"):
+                outcome.checks[f"progress to {status}"] = (
+                    self.api.progress(order_id, status).status == 200
+                )
+            outcome.checks["cancel answers 202"] = (
+                self.api.cancel(order_id, "mudei de ideia").status == 202
+            )
+        self.stack.settle()
+        body = self.api.order(order_id).body
+        outcome.checks["refunded"] = body["payment"]["status"] == "REFUNDED"
+        outcome.checks["stock as before"] = _stock(self.api.catalog()) == _stock(before)
         return self._finish(outcome, order_id)
 
     def declined(self) -> Outcome:

@@ -22,9 +22,18 @@ from typing import Any
 import boto3
 
 from entrega_local import restapi
+from entrega_local.identity import create_cognito_resource
 from entrega_local.lambdas import ACCOUNT, REGION, Function, LambdaRuntime
 from entrega_local.restapi import Route
-from entrega_local.templates import PSEUDO, TemplateError, conditions, load, resolve
+from entrega_local.templates import (
+    PSEUDO,
+    TemplateError,
+    conditions,
+    load,
+    merge_globals,
+    rate_seconds,
+    resolve,
+)
 from entrega_local.websocket import WebSocketGateway
 
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/entrega-local-lambda"
@@ -35,8 +44,8 @@ IGNORED_TYPES = {
     "AWS::Lambda::Permission",
     "AWS::CloudWatch::Alarm",
     "AWS::SQS::QueuePolicy",
-    # The local gateway meters nothing and checks no tokens: usage plans, the Cognito
-    # authorizer and API Gateway's account-wide logging role only exist on AWS.
+    # The local gateway meters nothing: usage plans and API Gateway's account-wide logging
+    # role only exist on AWS. Authorizers are read from the OpenAPI documents' security.
     "AWS::ApiGateway::UsagePlan",
     "AWS::ApiGateway::Authorizer",
     "AWS::ApiGateway::Account",
@@ -125,7 +134,7 @@ class Deployer:
             if "Condition" in definition and not holds[definition["Condition"]]:
                 return
             if kind == "AWS::Serverless::Function":
-                properties = _merge_globals(globals_, properties)
+                properties = merge_globals(globals_, properties)
             if kind == "AWS::Serverless::Api":
                 body = restapi.included(properties.get("DefinitionBody"), template_path.parent)
                 properties = {**properties, "DefinitionBody": body}
@@ -140,6 +149,40 @@ class Deployer:
         for name, output in template.get("Outputs", {}).items():
             stack.outputs[name] = str(resolve(output["Value"], ref, get_att))
         return stack
+
+    def redefine_state_machines(
+        self, stack: DeployedStack, template_path: Path, overrides: dict[str, str]
+    ) -> None:
+        """Update a deployed stack's state machines as a parameter change would on AWS.
+
+        Executions already running keep the definition they started with; new ones use the
+        new one. Only the definitions change: functions, tables and rules stay as they are.
+        """
+        template = load(template_path)
+        parameters = self._parameters(template.get("Parameters", {}), overrides)
+
+        def ref(name: str) -> Any:
+            if name in parameters:
+                return parameters[name]
+            if name in stack.physical:
+                return stack.physical[name]
+            raise TemplateError(f"{template_path}: Ref to unknown {name}")
+
+        def get_att(logical: str, attribute: str) -> Any:
+            raise TemplateError(f"{template_path}: a definition cannot use {logical}.{attribute}")
+
+        for logical, resource in template.get("Resources", {}).items():
+            if resource["Type"] != "AWS::Serverless::StateMachine":
+                continue
+            wanted = ("Name", "DefinitionUri", "DefinitionSubstitutions")
+            declared = resource.get("Properties", {})
+            props = resolve({key: declared[key] for key in wanted if key in declared}, ref, get_att)
+            self.client("stepfunctions").update_state_machine(
+                stateMachineArn=stack.physical[logical],
+                definition=self._definition(
+                    str(props.get("Name", logical)), props, template_path.parent
+                ),
+            )
 
     def _parameters(self, declared: dict[str, Any], overrides: dict[str, str]) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -159,6 +202,8 @@ class Deployer:
             return f"arn:aws:iam::{ACCOUNT}:role/{physical}"
         if kind == "AWS::DynamoDB::Table" and attribute == "Arn":
             return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{physical}"
+        if kind == "AWS::Cognito::UserPool" and attribute == "Arn":
+            return f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{physical}"
         if kind == "AWS::Events::EventBus" and attribute in ("Arn", "Name"):
             return (
                 physical
@@ -217,6 +262,8 @@ class Deployer:
             return self._rest_api(props, stack)
         if kind.startswith("AWS::ApiGatewayV2::") and self.sockets is not None:
             return self.sockets.create(kind, name, props)
+        if kind.startswith("AWS::Cognito::"):
+            return create_cognito_resource(self.client("cognito-idp"), kind, name, props)
         if kind == "AWS::Serverless::Function":
             return self._function(props.get("FunctionName", name), logical, props, stack)
         if kind == "AWS::Serverless::StateMachine":
@@ -327,7 +374,7 @@ class Deployer:
                 "openapi.json, which the template's AWS::Serverless::Api includes"
             )
         if kind == "Schedule":
-            stack.schedules.append(Schedule(function.name, _rate_seconds(props["Schedule"])))
+            stack.schedules.append(Schedule(function.name, rate_seconds(props["Schedule"])))
         elif kind == "EventBridgeRule":
             bus = props.get("EventBusName", "default")
             rule = f"{function.name}-{name}"[:64]
@@ -350,17 +397,24 @@ class Deployer:
             )
 
     def _state_machine(self, name: str, props: dict[str, Any], folder: Path) -> str:
-        definition = (folder / props["DefinitionUri"]).read_text("utf-8")
+        response = self.client("stepfunctions").create_state_machine(
+            name=name,
+            definition=self._definition(name, props, folder),
+            roleArn=ROLE_ARN,
+            type=props.get("Type", "STANDARD"),
+        )
+        return str(response["stateMachineArn"])
+
+    def _definition(self, name: str, props: dict[str, Any], folder: Path) -> str:
+        """The ASL file with its DefinitionSubstitutions applied, as CloudFormation does."""
+        definition: str = (folder / props["DefinitionUri"]).read_text("utf-8")
         for key, value in props.get("DefinitionSubstitutions", {}).items():
             definition = definition.replace("${" + key + "}", str(value))
         if "${" in definition:
             raise TemplateError(
                 f"{name}: DefinitionSubstitutions leave {definition[definition.index('${') :][:40]}"
             )
-        response = self.client("stepfunctions").create_state_machine(
-            name=name, definition=definition, roleArn=ROLE_ARN, type=props.get("Type", "STANDARD")
-        )
-        return str(response["stateMachineArn"])
+        return definition
 
 
 def _placeholder_zip() -> bytes:
@@ -369,31 +423,3 @@ def _placeholder_zip() -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("handler.py", "# the embedded stack runs handlers in-process\n")
     return buffer.getvalue()
-
-
-def _merge_globals(globals_: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
-    """SAM's Globals: the function's own properties win, environment variables are merged."""
-    merged = {**globals_, **properties}
-    variables = {
-        **globals_.get("Environment", {}).get("Variables", {}),
-        **properties.get("Environment", {}).get("Variables", {}),
-    }
-    if variables:
-        merged["Environment"] = {"Variables": variables}
-    return merged
-
-
-def _rate_seconds(expression: str) -> int:
-    """`rate(5 minutes)` in seconds; cron expressions are not run by the embedded stack."""
-    amount, _, unit = expression.removeprefix("rate(").removesuffix(")").partition(" ")
-    if not expression.startswith("rate(") or not amount.isdigit():
-        raise TemplateError(f"schedule {expression!r}: only rate(...) expressions run locally")
-    seconds = {
-        "minute": 60,
-        "minutes": 60,
-        "hour": 3600,
-        "hours": 3600,
-        "day": 86400,
-        "days": 86400,
-    }
-    return int(amount) * seconds[unit]

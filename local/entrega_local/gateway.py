@@ -7,6 +7,11 @@ the document requires gets the document's BAD_REQUEST_PARAMETERS answer, as API 
 request validator gives it. On AWS each service is its own REST API and serves its own
 document at GET /openapi.json; here every service shares one port, so the gateway itself
 answers GET /openapi.json with one document merging every service's routes.
+A route guarded by a Cognito
+authorizer first has its bearer token checked against the user pool (identity.py): no valid
+token answers the document's UNAUTHORIZED response without calling the function, as API
+Gateway does, and a valid one's claims reach the function in
+`requestContext.authorizer.claims`.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from entrega_local.identity import TokenRefused, Verifier
 from entrega_local.lambdas import LambdaRuntime
 from entrega_local.restapi import Route, merged
 from entrega_local.webpages import WebPages
@@ -49,13 +55,16 @@ class Gateway:
         routes: list[Route],
         port: int,
         documents: list[dict[str, Any]] | None = None,
+        emulator_url: str = "",
     ) -> None:
         self.runtime = runtime
-        self.routes = [CompiledRoute.of(route) for route in routes]
         # The static pages of web/, served beside the API as CloudFront serves them on AWS.
         self.pages: WebPages | None = None
         self.document = merged(documents or [])
         self.routes = [CompiledRoute.of(route) for route in routes if route.path != DOCUMENT_PATH]
+        self.emulator_url = emulator_url
+        self._verifiers: dict[str, Verifier] = {}
+        self._verifiers_lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -99,6 +108,15 @@ class Gateway:
                 )
             return _no_route(404, "NOT_FOUND", "no route for this method and path", [])
         compiled, path_parameters = matched
+        # As on API Gateway: the authorizer first, then the request validator.
+        claims: dict[str, str] | None = None
+        if compiled.route.authorizer:
+            try:
+                claims = self._verifier(compiled.route.authorizer).claims(
+                    {k.lower(): v for k, v in header_pairs}.get("authorization")
+                )
+            except TokenRefused:
+                return _unauthorized(compiled.route)
         rejection = _missing_parameter(compiled.route, header_pairs)
         if rejection is not None:
             return rejection
@@ -111,6 +129,8 @@ class Gateway:
             compiled.route.path,
             path_parameters,
         )
+        if claims is not None:
+            event["requestContext"]["authorizer"] = {"claims": claims}
         result, failed = self.runtime.invoke(compiled.route.function, event)
         if failed or not isinstance(result, dict) or "statusCode" not in result:
             # What API Gateway answers when the integration itself breaks.
@@ -120,6 +140,22 @@ class Gateway:
                 b'{"message": "Internal server error"}',
             )
         return _http_response(result)
+
+    def _verifier(self, pool_arn: str) -> Verifier:
+        """One verifier per user pool, trusting every app client the pool has."""
+        with self._verifiers_lock:
+            if pool_arn not in self._verifiers:
+                import boto3
+
+                pool_id = pool_arn.rsplit("/", 1)[-1]
+                clients = boto3.session.Session().client("cognito-idp")
+                listed = clients.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)
+                self._verifiers[pool_arn] = Verifier(
+                    self.emulator_url,
+                    pool_id,
+                    frozenset(c["ClientId"] for c in listed["UserPoolClients"]),
+                )
+            return self._verifiers[pool_arn]
 
 
 def _missing_parameter(
@@ -133,6 +169,14 @@ def _missing_parameter(
     if answer is None:
         return 400, {"Content-Type": "application/json"}, b'{"message": "Invalid request"}'
     return answer.status, {"Content-Type": answer.content_type}, answer.body.encode()
+
+
+def _unauthorized(route: Route) -> tuple[int, dict[str, str], bytes]:
+    """The API's UNAUTHORIZED gateway response, or API Gateway's own when it sets none."""
+    if route.unauthorized is not None:
+        headers = {"Content-Type": route.unauthorized.content_type}
+        return route.unauthorized.status, headers, route.unauthorized.body.encode()
+    return 401, {"Content-Type": "application/json"}, b'{"message": "Unauthorized"}'
 
 
 def _no_route(

@@ -25,7 +25,9 @@ from typing import Any
 import boto3
 
 DEAD = frozenset({"REJECTED", "FAILED", "CANCELLED"})
-PAST_CONFIRMED = frozenset({"CONFIRMED", "PREPARING", "OUT_FOR_DELIVERY", "DELIVERED"})
+PAST_CONFIRMED = frozenset(
+    {"CONFIRMED", "ACCEPTED", "PREPARING", "READY", "OUT_FOR_DELIVERY", "DELIVERED"}
+)
 # An Express saga runs for at most five minutes; an order still PLACED after this is stuck.
 PLACED_DEADLINE = timedelta(minutes=10)
 # The wait for a customer's payment ends when the stock hold expires (30 minutes) and the

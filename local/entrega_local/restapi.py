@@ -5,7 +5,10 @@ through AWS::Include. Here the include is read from the service's folder, its in
 functions are resolved like the rest of the template, and each operation whose
 `x-amazon-apigateway-integration` is a Lambda proxy becomes a route to that function.
 Required header parameters are checked the way API Gateway's request validator does, with
-the document's BAD_REQUEST_PARAMETERS gateway response as the answer.
+the document's BAD_REQUEST_PARAMETERS gateway response as the answer. An operation whose
+security names a Cognito user pool scheme (`x-amazon-apigateway-authorizer` of type
+cognito_user_pools) is guarded by that pool, answered with the UNAUTHORIZED gateway response
+when its token is refused.
 """
 
 from __future__ import annotations
@@ -34,11 +37,16 @@ class Rejection:
 
 @dataclass(frozen=True)
 class Route:
+    """One API method: the function behind it, what the gateway checks before calling it."""
+
     method: str
     path: str
     function: str
     required_headers: tuple[str, ...] = ()
     bad_parameters: Rejection | None = None
+    # The ARN of the user pool whose tokens this route needs, if it needs one.
+    authorizer: str | None = None
+    unauthorized: Rejection | None = None
 
 
 def included(definition_body: Any, folder: Path) -> Any:
@@ -57,6 +65,7 @@ def included(definition_body: Any, folder: Path) -> Any:
 def routes(document: dict[str, Any]) -> list[Route]:
     """One route per operation of the (resolved) document, to the function its integration names."""
     rejection = _gateway_response(document, "BAD_REQUEST_PARAMETERS")
+    unauthorized = _gateway_response(document, "UNAUTHORIZED")
     validators = document.get("x-amazon-apigateway-request-validators", {})
     default_validator = document.get("x-amazon-apigateway-request-validator")
     found = []
@@ -73,9 +82,22 @@ def routes(document: dict[str, Any]) -> list[Route]:
                     _function(path, method, operation),
                     _required_headers(operation) if checks else (),
                     rejection,
+                    _user_pool(document, operation),
+                    unauthorized,
                 )
             )
     return found
+
+
+def _user_pool(document: dict[str, Any], operation: dict[str, Any]) -> str | None:
+    """The user pool an operation's security requires (its own, else the document's)."""
+    schemes = document.get("components", {}).get("securitySchemes", {})
+    for requirement in operation.get("security", document.get("security", [])):
+        for name in requirement:
+            authorizer = schemes.get(name, {}).get("x-amazon-apigateway-authorizer", {})
+            if authorizer.get("type") == "cognito_user_pools":
+                return str(authorizer["providerARNs"][0])
+    return None
 
 
 def merged(documents: list[dict[str, Any]]) -> dict[str, Any]:

@@ -85,6 +85,7 @@ class EmbeddedStack:
     stacks: dict[str, DeployedStack] = field(default_factory=dict)
     sockets: WebSocketGateway | None = None
     pages: WebPages | None = None
+    deployer: Deployer | None = None
 
     @property
     def web_url(self) -> str:
@@ -120,13 +121,12 @@ class EmbeddedStack:
                 _seed(deployed)
 
             routes: list[Route] = [route for stack in deployed.values() for route in stack.routes]
-            gateway = Gateway(runtime, routes, port)
-            socket_url = deployed["entrega-notifications"].outputs["TrackingSocketUrl"]
-            gateway.pages = WebPages(page_config(gateway.url, socket_url))
             documents = [
                 document for stack in deployed.values() for document in stack.api_documents
             ]
-            gateway = Gateway(runtime, routes, port, documents)
+            gateway = Gateway(runtime, routes, port, documents, emulator_url)
+            socket_url = deployed["entrega-notifications"].outputs["TrackingSocketUrl"]
+            gateway.pages = WebPages(page_config(gateway.url, socket_url))
             gateway.start()
             cleanup.callback(gateway.stop)
             injected.load(faults or os.environ.get("ENTREGA_FAULTS", ""))
@@ -134,7 +134,14 @@ class EmbeddedStack:
                 schedules = [entry for stack in deployed.values() for entry in stack.schedules]
                 cleanup.callback(_run_on_schedule(runtime, schedules))
             yield cls(
-                gateway.url, emulator_url, runtime, injected, deployed, sockets, gateway.pages
+                gateway.url,
+                emulator_url,
+                runtime,
+                injected,
+                deployed,
+                sockets,
+                gateway.pages,
+                deployer,
             )
 
     def invoke(self, logical_id: str, event: Any) -> Any:
@@ -146,6 +153,37 @@ class EmbeddedStack:
                 f"{logical_id} failed: {result['errorType']}: {result['errorMessage']}"
             )
         return result
+
+    @contextmanager
+    def parameters(self, stack: str, **values: str) -> Iterator[None]:
+        """Run with a stack's state machines redefined for other parameter values, then restore.
+
+        Tests use it for short waits: `with stack.parameters("orchestration",
+        AcceptTimeoutSeconds="2"):` gives executions started inside a two-second wait.
+        """
+        assert self.deployer is not None
+        name = f"entrega-{stack}"
+        path = dict(STACKS)[name]
+        self.deployer.redefine_state_machines(self.stacks[name], path, values)
+        try:
+            yield
+        finally:
+            self.deployer.redefine_state_machines(self.stacks[name], path, {})
+
+    def token(self, role: str, sub: str, shop: str | None = None, ttl_seconds: int = 3600) -> str:
+        """An ID token of this stack's user pool for a customer, a shop's staff or a courier."""
+        from entrega_local.identity import mint
+
+        pool, client = (
+            self.output("contracts", "UserPoolId"),
+            self.output("contracts", "UserPoolClientId"),
+        )
+        return mint(pool, client, role, sub, shop, ttl_seconds)
+
+    @property
+    def shop_id(self) -> str:
+        """The one shop this stack serves (inventory's ShopId)."""
+        return os.environ["SHOP_ID"]
 
     def output(self, stack: str, name: str) -> str:
         return self.stacks[f"entrega-{stack}"].outputs[name]
@@ -196,12 +234,16 @@ class EmbeddedStack:
 
 
 def _running(sagas: Any) -> bool:
-    """Whether any execution of any state machine is still running."""
+    """Whether any execution of an Express state machine (a saga) is still running.
+
+    Standard workflows wait for people for minutes or hours, so they are not waited for.
+    """
     return any(
         sagas.list_executions(stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING")[
             "executions"
         ]
         for machine in sagas.list_state_machines()["stateMachines"]
+        if machine.get("type") == "EXPRESS"
     )
 
 

@@ -122,3 +122,31 @@ def conditions(declared: dict[str, Any], ref: Lookup) -> dict[str, bool]:
 
 def _no_get_att(logical: str, attribute: str) -> Any:
     raise TemplateError(f"conditions cannot read {logical}.{attribute}")
+
+
+def merge_globals(globals_: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
+    """SAM's Globals: the function's own properties win, environment variables are merged."""
+    merged = {**globals_, **properties}
+    variables = {
+        **globals_.get("Environment", {}).get("Variables", {}),
+        **properties.get("Environment", {}).get("Variables", {}),
+    }
+    if variables:
+        merged["Environment"] = {"Variables": variables}
+    return merged
+
+
+def rate_seconds(expression: str) -> int:
+    """`rate(5 minutes)` in seconds; cron expressions are not run by the embedded stack."""
+    amount, _, unit = expression.removeprefix("rate(").removesuffix(")").partition(" ")
+    if not expression.startswith("rate(") or not amount.isdigit():
+        raise TemplateError(f"schedule {expression!r}: only rate(...) expressions run locally")
+    seconds = {
+        "minute": 60,
+        "minutes": 60,
+        "hour": 3600,
+        "hours": 3600,
+        "day": 86400,
+        "days": 86400,
+    }
+    return int(amount) * seconds[unit]

@@ -6,6 +6,7 @@ import functools
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -21,8 +22,6 @@ from intake.errors import DependencyUnavailable
 from intake.models import Order, Status
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from aws_lambda_powertools.utilities.typing import LambdaContext
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_stepfunctions import SFNClient
@@ -36,6 +35,9 @@ class Settings:
     validate_order_function: str
     order_saga_arn: str
     idempotency_table: str
+    fulfilment_arn: str
+    cancel_saga_arn: str
+    shop_id: str
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -45,6 +47,9 @@ class Settings:
                 validate_order_function=os.environ["VALIDATE_ORDER_FUNCTION"],
                 order_saga_arn=os.environ["ORDER_SAGA_ARN"],
                 idempotency_table=os.environ["IDEMPOTENCY_TABLE"],
+                fulfilment_arn=os.environ["ORDER_FULFILMENT_ARN"],
+                cancel_saga_arn=os.environ["ORDER_CANCEL_SAGA_ARN"],
+                shop_id=os.environ["SHOP_ID"],
             )
         except KeyError as missing:
             raise RuntimeError(f"intake needs the environment variable {missing}") from None
@@ -117,18 +122,7 @@ class StepFunctionsSaga:
 
     def _run(self, name: str, execution_input: dict[str, Any]) -> None:
         validate("tasks/order-saga.input.v1", execution_input)
-        try:
-            _stepfunctions().start_execution(
-                stateMachineArn=settings().order_saga_arn,
-                name=name,
-                input=json.dumps(execution_input),
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
-                return
-            raise DependencyUnavailable("the order saga could not be started; try again") from exc
-        except BotoCoreError as exc:
-            raise DependencyUnavailable("the order saga could not be started; try again") from exc
+        _start(settings().order_saga_arn, name, execution_input, "order saga")
 
 
 def _saga_input(order: Order) -> dict[str, Any]:
@@ -145,6 +139,62 @@ def _saga_input(order: Order) -> dict[str, Any]:
     }
 
 
+# What SendTask* answers for a token that no longer waits: the task already ended.
+_STALE_TOKEN = frozenset({"InvalidToken", "TaskTimedOut", "TaskDoesNotExist"})
+
+
+def _start(arn: str, name: str, execution_input: dict[str, Any], what: str) -> None:
+    try:
+        _stepfunctions().start_execution(
+            stateMachineArn=arn, name=name, input=json.dumps(execution_input)
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
+            return
+        raise DependencyUnavailable(f"the {what} could not be started; try again") from exc
+    except BotoCoreError as exc:
+        raise DependencyUnavailable(f"the {what} could not be started; try again") from exc
+
+
+class StepFunctionsFulfilment:
+    """The Standard workflow that waits for the shop, the pickup and the delivery."""
+
+    def start(self, order: Order) -> None:
+        # Named for the order: a repeated ConfirmOrder finds the workflow already running.
+        _start(settings().fulfilment_arn, order.order_id, {"order_id": order.order_id}, "workflow")
+
+    def succeed(self, token: str, output: dict[str, Any]) -> None:
+        self._send(
+            lambda: _stepfunctions().send_task_success(taskToken=token, output=json.dumps(output))
+        )
+
+    def heartbeat(self, token: str) -> None:
+        self._send(lambda: _stepfunctions().send_task_heartbeat(taskToken=token))
+
+    def fail(self, token: str, error: str, cause: str) -> None:
+        self._send(
+            lambda: _stepfunctions().send_task_failure(taskToken=token, error=error, cause=cause)
+        )
+
+    def _send(self, call: Callable[[], Any]) -> None:
+        try:
+            call()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in _STALE_TOKEN:
+                return
+            raise DependencyUnavailable("the fulfilment workflow could not be told") from exc
+        except BotoCoreError as exc:
+            raise DependencyUnavailable("the fulfilment workflow could not be told") from exc
+
+
+class StepFunctionsCancelSaga:
+    """The Express saga that refunds, returns the stock and ends the order CANCELLED."""
+
+    def start(self, order: Order) -> None:
+        name = f"cancel-{order.order_id}-v{order.version}"
+        _start(settings().cancel_saga_arn, name, {"order_id": order.order_id}, "cancel saga")
+
+
 class EventBus:
     def order_placed(self, order: Order) -> None:
         placed = {
@@ -159,6 +209,19 @@ class EventBus:
 
     def status_changed(self, order: Order, previous: Status | None) -> None:
         self._publish([self._status_entry(order, previous)])
+
+    def attention_needed(self, order: Order, code: str, message: str, at: datetime) -> None:
+        """OrderAttentionNeeded: something waited on did not happen; a person should look."""
+        detail = {
+            "order_id": order.order_id,
+            "status": order.status.value,
+            "shop_id": order.shop_id,
+            "courier_id": order.courier_id,
+            "code": code,
+            "message": message,
+            "occurred_at": at.isoformat(),
+        }
+        self._publish([events.entry("OrderAttentionNeeded", detail, settings().event_bus)])
 
     def _status_entry(self, order: Order, previous: Status | None) -> Any:
         latest = order.timeline[-1]

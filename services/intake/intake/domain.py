@@ -31,8 +31,10 @@ ALLOWED: dict[Status, frozenset[Status]] = {
     Status.AWAITING_PAYMENT_ACTION: frozenset(
         {Status.CONFIRMED, Status.REJECTED, Status.FAILED, Status.CANCELLED}
     ),
-    Status.CONFIRMED: frozenset({Status.PREPARING, Status.CANCELLED}),
-    Status.PREPARING: frozenset({Status.OUT_FOR_DELIVERY, Status.CANCELLED}),
+    Status.CONFIRMED: frozenset({Status.ACCEPTED, Status.CANCELLED}),
+    Status.ACCEPTED: frozenset({Status.PREPARING, Status.CANCELLED}),
+    Status.PREPARING: frozenset({Status.READY, Status.CANCELLED}),
+    Status.READY: frozenset({Status.OUT_FOR_DELIVERY, Status.CANCELLED}),
     Status.OUT_FOR_DELIVERY: frozenset({Status.DELIVERED}),
     Status.DELIVERED: frozenset(),
     Status.REJECTED: frozenset(),
@@ -72,6 +74,23 @@ class Saga(Protocol):
     def resume(self, order: Order, kind: str, error: dict[str, str] | None = None) -> None:
         """Run the saga again for an order that waited for its payment (see payment_rules)."""
         ...
+
+
+class Fulfilment(Protocol):
+    def start(self, order: Order) -> None:
+        """Start the workflow that waits for the shop, the pickup and the delivery."""
+        ...
+
+
+class CancelSaga(Protocol):
+    def start(self, order: Order) -> None:
+        """Start the saga that refunds, returns the stock and ends the order CANCELLED."""
+        ...
+
+
+# Where an order being cancelled may still go: CANCELLED, or the order saga's own endings
+# while it is still PLACED (a confirmed one is then handed to the cancel saga).
+_WHILE_CANCELLING = frozenset({Status.CANCELLED, Status.CONFIRMED, Status.REJECTED, Status.FAILED})
 
 
 class Bus(Protocol):
@@ -121,6 +140,7 @@ def place_order(
     store: OrderStore,
     saga: Saga,
     bus: Bus,
+    shop_id: str | None = None,
 ) -> Order:
     """Accept an order and start its saga, or reject it with every bad field and store nothing.
 
@@ -141,7 +161,8 @@ def place_order(
     if errors or request is None or priced is None:
         raise OrderInvalid("the order has invalid fields", errors)
 
-    order = store.create(_new_order(order_id, request, priced, now, request_hash(body)))
+    fresh = _new_order(order_id, request, priced, now, request_hash(body))
+    order = store.create(fresh.model_copy(update={"shop_id": shop_id}))
     bus.order_placed(order)
     saga.start(order)
     return order
@@ -210,6 +231,8 @@ def move(
     if order.status is target:
         bus.status_changed(order, _previous(order))
         return order
+    if order.cancellation and target not in _WHILE_CANCELLING:
+        raise InvalidTransition("the order is being cancelled")
     if target not in ALLOWED[order.status]:
         raise InvalidTransition(
             f"an order that is {order.status.value} cannot become {target.value}"
@@ -225,8 +248,20 @@ def _previous(order: Order) -> Status | None:
     return order.timeline[-2].status if len(order.timeline) > 1 else None
 
 
-def confirm(saga_result: dict[str, Any], now: datetime, store: OrderStore, bus: Bus) -> Order:
-    """Record what the saga learnt (the charge, the insight) as the order becomes CONFIRMED."""
+def confirm(
+    saga_result: dict[str, Any],
+    now: datetime,
+    store: OrderStore,
+    bus: Bus,
+    fulfilment: Fulfilment | None = None,
+    cancel_saga: CancelSaga | None = None,
+) -> Order:
+    """Record what the saga learnt (the charge, the insight) as the order becomes CONFIRMED.
+
+    Then the fulfilment workflow starts waiting for the shop; starting it again for an order
+    that has one already changes nothing. An order its customer cancelled while it was
+    still PLACED goes to the cancel saga instead, which refunds the charge just taken.
+    """
     charge, insights = saga_result["charge"], saga_result["insights"]
 
     def recorded(order: Order) -> dict[str, Any]:
@@ -240,7 +275,14 @@ def confirm(saga_result: dict[str, Any], now: datetime, store: OrderStore, bus: 
             "priority": insights.get("priority"),
         }
 
-    return move(saga_result["order_id"], Status.CONFIRMED, now, store, bus, changes=recorded)
+    order = move(saga_result["order_id"], Status.CONFIRMED, now, store, bus, changes=recorded)
+    if order.status is not Status.CONFIRMED:
+        return order
+    if order.cancellation and cancel_saga is not None:
+        cancel_saga.start(order)
+    elif fulfilment is not None:
+        fulfilment.start(order)
+    return order
 
 
 def record_outcome(request: dict[str, Any], now: datetime, store: OrderStore, bus: Bus) -> Order:
@@ -292,41 +334,3 @@ def _await_payment(request: dict[str, Any], now: datetime, store: OrderStore, bu
         reason=reason,
         changes=lambda order: {"payment": payment},
     )
-
-
-_DELIVERY_STAGES = {"picked_up": Status.OUT_FOR_DELIVERY, "delivered": Status.DELIVERED}
-
-
-def apply_delivery(detail: dict[str, Any], store: OrderStore, bus: Bus) -> Order:
-    """A courier app's DeliveryProgressed, with the same rules as the progress API."""
-    at = datetime.fromisoformat(detail["at"])
-    stage = detail["stage"]
-    if stage in _DELIVERY_STAGES:
-        reason = {"code": "COURIER_REPORTED", "message": f"courier {detail['courier_id']}: {stage}"}
-        return move(detail["order_id"], _DELIVERY_STAGES[stage], at, store, bus, reason=reason)
-
-    order = get_order(detail["order_id"], store)
-    if order.status is not Status.OUT_FOR_DELIVERY:
-        raise InvalidTransition(f"an order that is {order.status.value} has no courier on the way")
-    return store.record_location(order, detail.get("location") or {}, at)
-
-
-def apply_shop_decision(detail: dict[str, Any], store: OrderStore, bus: Bus) -> Order:
-    """The shop's OrderAcceptedByShop: accepted starts preparing; refused cancels the order.
-
-    A cancellation is announced as OrderStatusChanged(CANCELLED), on which payments refunds
-    the charge and inventory returns the stock.
-    """
-    at = datetime.fromisoformat(detail["at"])
-    if detail["accepted"]:
-        return move(detail["order_id"], Status.PREPARING, at, store, bus)
-    reason = {
-        "code": "SHOP_REFUSED",
-        "message": detail.get("reason") or "the shop could not take the order",
-    }
-    order = get_order(detail["order_id"], store)
-    if order.status is not Status.CONFIRMED and order.status is not Status.CANCELLED:
-        raise InvalidTransition(
-            f"the shop can only refuse a CONFIRMED order, not a {order.status.value} one"
-        )
-    return move(detail["order_id"], Status.CANCELLED, at, store, bus, reason=reason)

@@ -51,6 +51,20 @@ class OrderNotFound(IntakeError):
     http_status = 404
 
 
+class Unauthenticated(IntakeError):
+    """No verified identity came with the request (the authorizer's claims are missing)."""
+
+    code = "UNAUTHENTICATED"
+    http_status = 401
+
+
+class Forbidden(IntakeError):
+    """The caller is a party to the order but their role may not do this."""
+
+    code = "FORBIDDEN"
+    http_status = 403
+
+
 class InvalidTransition(IntakeError):
     """The order cannot move to the asked status from where it is; nothing was changed."""
 

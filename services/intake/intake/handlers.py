@@ -21,8 +21,17 @@ from entrega_contracts.events import parse_detail
 from entrega_contracts.inbound import event_key, reject
 from entrega_contracts.schemas import ContractViolation
 from entrega_contracts.tracing import LazyTracer
-from intake import domain, messages, payment_rules, views
-from intake.adapters import EventBus, LambdaCatalog, StepFunctionsSaga, run_once, settings
+from intake import access, domain, lifecycle, messages, payment_rules, views
+from intake.access import Caller
+from intake.adapters import (
+    EventBus,
+    LambdaCatalog,
+    StepFunctionsCancelSaga,
+    StepFunctionsFulfilment,
+    StepFunctionsSaga,
+    run_once,
+    settings,
+)
 from intake.errors import (
     IdempotencyKeyMissing,
     IntakeError,
@@ -32,7 +41,7 @@ from intake.errors import (
     OrderNotFound,
     PayloadTooLarge,
 )
-from intake.models import Order, ProgressRequest, Status
+from intake.models import CancelRequest, Order, ProgressRequest, Status
 from intake.store import DynamoOrders, InboundLog
 
 logger = Logger(service="intake")
@@ -90,8 +99,15 @@ def _json_object() -> dict[str, Any]:
         raise MalformedRequest(str(malformed)) from None
 
 
+def _caller() -> Caller:
+    """Who is asking, from the claims API Gateway's Cognito authorizer verified."""
+    authorizer = app.current_event.request_context.authorizer
+    return Caller.from_claims(authorizer.claims if authorizer else None)
+
+
 @app.post("/orders")
 def place_order() -> Response[str]:
+    caller = _caller()
     key = (
         app.current_event.get_header_value(
             "Idempotency-Key", default_value="", case_sensitive=False
@@ -106,10 +122,19 @@ def place_order() -> Response[str]:
         # A proxy keeping the first copy and another keeping the last would place two orders.
         raise IdempotencyKeyMissing("send exactly one Idempotency-Key header")
     body = _json_object()
+    customer = body.get("customer")
+    access.check_may_place(caller, customer.get("id") if isinstance(customer, dict) else None)
 
     def work() -> dict[str, Any]:
         order = domain.place_order(
-            body, key, _now(), LambdaCatalog(), DynamoOrders(), StepFunctionsSaga(), EventBus()
+            body,
+            key,
+            _now(),
+            LambdaCatalog(),
+            DynamoOrders(),
+            StepFunctionsSaga(),
+            EventBus(),
+            settings().shop_id,
         )
         logger.info("order placed", extra={"order_id": order.order_id, "lines": len(order.lines)})
         metrics.add_metric(name="OrdersPlaced", unit=MetricUnit.Count, value=1)
@@ -140,21 +165,56 @@ def _in_customer_language(invalid: OrderInvalid, body: dict[str, Any]) -> OrderI
 
 @app.get("/orders/<order_id>")
 def get_order(order_id: str) -> dict[str, Any]:
-    return views.order_view(domain.get_order(order_id, DynamoOrders()))
+    caller = _caller()
+    return views.order_view(access.readable(caller, domain.get_order(order_id, DynamoOrders())))
+
+
+def _parsed(model: type[ProgressRequest] | type[CancelRequest], what: str, body: Any) -> Any:
+    try:
+        return model.model_validate(body)
+    except ValidationError as invalid:
+        raise OrderInvalid(
+            f"the {what} is invalid", [domain.field_error(e) for e in invalid.errors()]
+        ) from None
 
 
 @app.post("/orders/<order_id>/progress")
 def progress(order_id: str) -> dict[str, Any]:
-    try:
-        request = ProgressRequest.model_validate(_json_object())
-    except ValidationError as invalid:
-        raise OrderInvalid(
-            "the progress update is invalid", [domain.field_error(e) for e in invalid.errors()]
-        ) from None
+    caller = _caller()
+    request = _parsed(ProgressRequest, "progress update", _json_object())
 
-    order = domain.move(order_id, Status(request.status), _now(), DynamoOrders(), EventBus())
+    order = lifecycle.progress(
+        order_id, request, caller, _now(), DynamoOrders(), EventBus(), StepFunctionsFulfilment()
+    )
+
     logger.info("order progressed", extra={"order_id": order_id, "status": order.status.value})
     return views.order_view(order)
+
+
+@app.post("/orders/<order_id>/cancel")
+def cancel(order_id: str) -> Response[str]:
+    caller = _caller()
+    body = _json_object() if app.current_event.body else {}
+    request = _parsed(CancelRequest, "cancellation", body)
+    reason = {
+        "code": "CUSTOMER_CANCELLED",
+        "message": request.reason or "cancelled by the customer",
+    }
+
+    order = lifecycle.cancel(
+        order_id, reason, _now(), DynamoOrders(), StepFunctionsCancelSaga(), caller
+    )
+
+    logger.info("cancellation asked", extra={"order_id": order_id, "status": order.status.value})
+    return Response(
+        status_code=202, content_type="application/json", body=json.dumps(views.order_view(order))
+    )
+
+
+@app.get("/kitchen/orders")
+def kitchen() -> dict[str, Any]:
+    orders = lifecycle.kitchen(_caller(), DynamoOrders())
+    return {"orders": [views.kitchen_view(order) for order in orders]}
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
@@ -170,7 +230,14 @@ def api(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 def confirm_order(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(order_id=event.get("order_id"))
 
-    order = domain.confirm(event, _now(), DynamoOrders(), EventBus())
+    order = domain.confirm(
+        event,
+        _now(),
+        DynamoOrders(),
+        EventBus(),
+        StepFunctionsFulfilment(),
+        StepFunctionsCancelSaga(),
+    )
 
     logger.info("order confirmed")
     metrics.add_metric(name="OrdersConfirmed", unit=MetricUnit.Count, value=1)
@@ -244,14 +311,42 @@ def _refuse(event: dict[str, Any], reason: Reason) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def delivery_progressed(event: dict[str, Any], context: LambdaContext) -> None:
-    _inbound(event, lambda detail: domain.apply_delivery(detail, DynamoOrders(), EventBus()))
+    _inbound(
+        event,
+        lambda detail: lifecycle.apply_delivery(
+            detail, DynamoOrders(), EventBus(), StepFunctionsFulfilment()
+        ),
+    )
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def shop_decided(event: dict[str, Any], context: LambdaContext) -> None:
-    _inbound(event, lambda detail: domain.apply_shop_decision(detail, DynamoOrders(), EventBus()))
+    _inbound(
+        event,
+        lambda detail: lifecycle.apply_shop_decision(
+            detail, DynamoOrders(), EventBus(), StepFunctionsFulfilment(), StepFunctionsCancelSaga()
+        ),
+    )
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def await_status(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """The fulfilment workflow waits for a status: keep its task token with the order."""
+    logger.append_keys(order_id=event.get("order_id"), awaited=event.get("status"))
+
+    order = lifecycle.await_status(
+        event["order_id"],
+        Status(event["status"]),
+        event["task_token"],
+        DynamoOrders(),
+        StepFunctionsFulfilment(),
+    )
+
+    logger.info("waiting for the order", extra={"status": order.status.value})
+    return {"order_id": order.order_id, "status": order.status.value}
 
 
 @logger.inject_lambda_context
@@ -270,3 +365,57 @@ def payment_wait_ended(event: dict[str, Any], context: LambdaContext) -> None:
         return
     logger.info("payment wait ended")
     metrics.add_metric(name="PaymentWaitsEnded", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def expire_acceptance(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """The shop did not accept in time: cancel the order if it is still only CONFIRMED."""
+    logger.append_keys(order_id=event.get("order_id"))
+
+    order = lifecycle.expire_acceptance(
+        event["order_id"], _now(), DynamoOrders(), StepFunctionsCancelSaga()
+    )
+
+    cancelled = order.cancellation is not None
+    logger.warning("shop did not accept in time", extra={"cancelled": cancelled})
+    metrics.add_metric(name="AcceptanceTimeouts", unit=MetricUnit.Count, value=1)
+    return {"order_id": order.order_id, "status": order.status.value, "cancelling": cancelled}
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def finish_cancellation(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """The cancel saga's last step: the order becomes CANCELLED with its refund recorded."""
+    logger.append_keys(order_id=event.get("order_id"))
+
+    order = lifecycle.finish_cancellation(
+        event["order_id"],
+        event.get("refund") or {},
+        _now(),
+        DynamoOrders(),
+        EventBus(),
+        StepFunctionsFulfilment(),
+    )
+
+    logger.info("order cancelled")
+    metrics.add_metric(name="OrdersCancelled", unit=MetricUnit.Count, value=1)
+    return {"order_id": order.order_id, "status": order.status.value}
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def raise_alarm(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """A wait ran out or a cancellation could not finish: log it for the alarm, tell the bus."""
+    logger.append_keys(order_id=event.get("order_id"))
+    order = domain.get_order(event["order_id"], DynamoOrders())
+
+    EventBus().attention_needed(order, event["code"], event["message"], _now())
+
+    # ERROR is what the alarm on this function's logs counts; a person should look.
+    logger.error("order needs attention", extra={"code": event["code"], "status": order.status})
+    metrics.add_metric(name="OrdersNeedingAttention", unit=MetricUnit.Count, value=1)
+    return {"order_id": order.order_id, "status": order.status.value, "code": event["code"]}

@@ -51,7 +51,9 @@ class Status(StrEnum):
     PLACED = "PLACED"
     AWAITING_PAYMENT_ACTION = "AWAITING_PAYMENT_ACTION"
     CONFIRMED = "CONFIRMED"
+    ACCEPTED = "ACCEPTED"
     PREPARING = "PREPARING"
+    READY = "READY"
     OUT_FOR_DELIVERY = "OUT_FOR_DELIVERY"
     DELIVERED = "DELIVERED"
     REJECTED = "REJECTED"
@@ -140,7 +142,13 @@ class PlaceOrderRequest(_Strict):
 
 
 class ProgressRequest(_Strict):
-    status: Literal["PREPARING", "OUT_FOR_DELIVERY", "DELIVERED"]
+    status: Literal["ACCEPTED", "PREPARING", "READY", "OUT_FOR_DELIVERY", "DELIVERED"]
+    # Only with READY: the courier the shop has already called for this order.
+    courier_id: str | None = Field(default=None, min_length=1, max_length=128)
+
+
+class CancelRequest(_Strict):
+    reason: str = Field(default="", max_length=500)
 
 
 class TimelineEntry(BaseModel):
@@ -170,4 +178,10 @@ class Order(BaseModel):
     priority: int | None = None
     notifications: dict[str, dict[str, Any]] = {}
     courier_location: dict[str, Any] | None = None
+    shop_id: str | None = None
+    courier_id: str | None = None
+    # The fulfilment workflow's task tokens, by the status each one waits for.
+    task_tokens: dict[str, str] = {}
+    # Set when a cancellation is asked for; the cancel saga ends the order CANCELLED.
+    cancellation: dict[str, Any] | None = None
     version: int = 1

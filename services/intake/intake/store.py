@@ -14,8 +14,8 @@ import boto3
 from botocore.exceptions import ClientError
 
 from entrega_contracts.aws import transient_as
-from intake.errors import DependencyUnavailable, InvalidTransition
-from intake.models import Order, TimelineEntry
+from intake.errors import DependencyUnavailable, InvalidTransition, OrderNotFound
+from intake.models import Order, Status, TimelineEntry
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -116,6 +116,74 @@ class DynamoOrders:
                 ReturnValues="ALL_NEW",
             )
         return Order.model_validate(_plain(response["Attributes"]))
+
+    def request_cancellation(self, order: Order, cancellation: dict[str, Any]) -> Order:
+        """Mark the order as being cancelled, only if nobody moved it since it was read.
+
+        The version goes up, so a move that read the order before this write fails its own
+        condition instead of slipping past the cancellation.
+        """
+        try:
+            with _aws_errors():
+                response = _table().update_item(
+                    Key={"order_id": order.order_id},
+                    UpdateExpression="SET cancellation = :asked, version = version + :one",
+                    ConditionExpression="#status = :from AND version = :version",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={
+                        ":asked": cancellation,
+                        ":one": 1,
+                        ":from": order.status.value,
+                        ":version": order.version,
+                    },
+                    ReturnValues="ALL_NEW",
+                )
+        except ClientError as exc:
+            if not _is_condition_failure(exc):
+                raise
+            raise InvalidTransition("the order changed while it was being cancelled") from None
+        return Order.model_validate(_plain(response["Attributes"]))
+
+    def save_token(self, order_id: str, status: Status, token: str) -> Order:
+        """Keep the workflow's task token for the status it waits for; the version stays."""
+        try:
+            with _aws_errors():
+                response = _table().update_item(
+                    Key={"order_id": order_id},
+                    UpdateExpression="SET task_tokens.#status = :token",
+                    ConditionExpression="attribute_exists(order_id)",
+                    ExpressionAttributeNames={"#status": status.value},
+                    ExpressionAttributeValues={":token": token},
+                    ReturnValues="ALL_NEW",
+                )
+        except ClientError as exc:
+            if not _is_condition_failure(exc):
+                raise
+            raise OrderNotFound("no order with this id") from None
+        return Order.model_validate(_plain(response["Attributes"]))
+
+    def open_orders(self, shop_id: str, statuses: frozenset[Status]) -> list[Order]:
+        """A shop's orders in `statuses`, from the by-shop index, every page of it."""
+        orders: list[Order] = []
+        arguments: dict[str, Any] = {
+            "IndexName": "by-shop",
+            "KeyConditionExpression": "shop_id = :shop",
+            "FilterExpression": "#status IN ("
+            + ", ".join(f":s{index}" for index in range(len(statuses)))
+            + ")",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {
+                ":shop": shop_id,
+                **{f":s{index}": status.value for index, status in enumerate(sorted(statuses))},
+            },
+        }
+        while True:
+            with _aws_errors():
+                page = _table().query(**arguments)
+            orders += [Order.model_validate(_plain(item)) for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return orders
+            arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def record_notification(self, order_id: str, key: str, notification: dict[str, Any]) -> None:
         try:

@@ -136,15 +136,16 @@ def sweep_reservations(event: dict[str, Any], context: LambdaContext) -> dict[st
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def give_back_stock(event: dict[str, Any], context: LambdaContext) -> None:
-    """OrderStatusChanged(CANCELLED): whatever the order held or bought goes back on sale."""
-    change = parse_detail(event)
-    logger.append_keys(order_id=change["order_id"])
+def give_back_stock(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """The cancel saga's task: whatever the order held or bought goes back on sale, once."""
+    request = OrderRef.model_validate(event)
+    logger.append_keys(order_id=request.order_id)
 
-    returned = DynamoStock().give_back(change["order_id"])
+    returned = DynamoStock().give_back(request.order_id)
 
     logger.info("stock given back", extra={"skus": [line.sku for line in returned]})
     metrics.add_metric(name="StockGivenBack", unit=MetricUnit.Count, value=1 if returned else 0)
+    return {"order_id": request.order_id, "released": [line.model_dump() for line in returned]}
 
 
 @logger.inject_lambda_context

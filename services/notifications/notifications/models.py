@@ -14,7 +14,9 @@ LIFECYCLE = (
     "PLACED",
     "AWAITING_PAYMENT_ACTION",
     "CONFIRMED",
+    "ACCEPTED",
     "PREPARING",
+    "READY",
     "OUT_FOR_DELIVERY",
     "DELIVERED",
 )

@@ -59,7 +59,7 @@ def plain(text: str) -> str:
 def test_every_locale_has_a_template_for_every_status():
     statuses = {status for _, status in EVERY_TEMPLATE}
 
-    assert len(EVERY_TEMPLATE) == len(LOCALES) * len(statuses) == 27
+    assert len(EVERY_TEMPLATE) == len(LOCALES) * len(statuses) == 33
 
 
 @pytest.mark.parametrize(("locale", "status"), EVERY_TEMPLATE)

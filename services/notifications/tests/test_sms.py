@@ -88,7 +88,7 @@ def test_too_long_a_text_is_cut_at_a_word_and_fits(text):
 def test_every_locale_has_an_sms_for_every_status():
     statuses = {status for _, status in EVERY_SMS}
 
-    assert len(EVERY_SMS) == len(LOCALES) * len(statuses) == 27
+    assert len(EVERY_SMS) == len(LOCALES) * len(statuses) == 33
 
 
 @pytest.mark.parametrize(("locale", "status"), EVERY_SMS)

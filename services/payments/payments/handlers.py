@@ -12,7 +12,6 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from entrega_contracts.events import parse_detail
 from entrega_contracts.tracing import LazyTracer
 from payments import domain
 from payments.adapters import provider_for
@@ -75,27 +74,4 @@ def refund_payment(event: dict[str, Any], context: LambdaContext) -> dict[str, o
 
     logger.info("refund settled", extra={"refunded": outcome.amount, "currency": outcome.currency})
     metrics.add_metric(name="Refunds", unit=MetricUnit.Count, value=1 if outcome.amount else 0)
-    return outcome.to_json()
-
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def refund_cancelled(event: dict[str, Any], context: LambdaContext) -> dict[str, object]:
-    """OrderStatusChanged(CANCELLED): give back whatever the order's charge captured, once."""
-    change = parse_detail(event)
-    logger.append_keys(order_id=change["order_id"])
-
-    ledger = DynamoLedger()
-    existing = ledger.entry(change["order_id"])
-    outcome = domain.refund(
-        change["order_id"], ledger, provider_for(existing.provider if existing else "stripe")
-    )
-
-    logger.info(
-        "cancelled order refunded", extra={"refunded": outcome.amount, "currency": outcome.currency}
-    )
-    metrics.add_metric(
-        name="CancellationRefunds", unit=MetricUnit.Count, value=1 if outcome.amount else 0
-    )
     return outcome.to_json()

@@ -1,6 +1,6 @@
 """Reconciliation: the payments ledger against the orders' statuses, mismatches listed.
 
-    python -m payments.reconcile --api-url https://api.example/Prod [--table NAME]
+    python -m payments.reconcile --api-url https://api.example/Prod --token TOKEN [--table NAME]
 
 Every ledger entry is compared with its order's status, read only through intake's API
 (GET /orders/{id}), never from intake's table. A mismatch is printed one per line (order
@@ -19,6 +19,7 @@ The kinds:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,7 +29,9 @@ from typing import Protocol, TextIO
 from payments.models import LedgerEntry, LedgerStatus
 
 ENDED_WITHOUT_SALE = frozenset({"REJECTED", "FAILED", "CANCELLED"})
-WENT_AHEAD = frozenset({"CONFIRMED", "PREPARING", "OUT_FOR_DELIVERY", "DELIVERED"})
+WENT_AHEAD = frozenset(
+    {"CONFIRMED", "ACCEPTED", "PREPARING", "READY", "OUT_FOR_DELIVERY", "DELIVERED"}
+)
 _UNFINISHED = (
     LedgerStatus.PENDING,
     LedgerStatus.ACTION_REQUIRED,
@@ -115,7 +118,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
 
     checked, found = reconcile(
         DynamoLedger(arguments.table).entries(),
-        OrdersApi(arguments.api_url),
+        OrdersApi(arguments.api_url, arguments.token or os.environ.get("ENTREGA_TOKEN")),
         datetime.now(UTC),
         timedelta(minutes=arguments.grace_minutes),
     )
@@ -129,6 +132,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
 def _arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m payments.reconcile", description=__doc__)
     parser.add_argument("--api-url", required=True, help="intake's API base URL")
+    parser.add_argument(
+        "--token",
+        default=None,
+        help="a bearer token allowed to read the orders, e.g. the shop's staff's "
+        "(default $ENTREGA_TOKEN)",
+    )
     parser.add_argument("--table", default=None, help="the ledger table (default $LEDGER_TABLE)")
     parser.add_argument(
         "--grace-minutes",

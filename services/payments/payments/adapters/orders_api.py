@@ -13,14 +13,20 @@ class OrdersApiError(RuntimeError):
 
 
 class OrdersApi:
-    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+    """Reads orders with a bearer token that may see them: the shop's staff's, for instance."""
+
+    def __init__(self, base_url: str, token: str | None = None, timeout: float = 10.0) -> None:
         self._base_url = base_url.rstrip("/")
+        self._token = token
         self._timeout = timeout
 
     def status(self, order_id: str) -> str | None:
         """The order's status as GET /orders/{id} reports it, or None if there is no such order."""
         url = f"{self._base_url}/orders/{urllib.parse.quote(order_id, safe='')}"
-        request = urllib.request.Request(url, headers={"Accept": "application/json"})
+        headers = {"Accept": "application/json"}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        request = urllib.request.Request(url, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=self._timeout) as response:
                 body = json.loads(response.read())
