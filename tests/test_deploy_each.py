@@ -64,7 +64,6 @@ def test_only_declared_ssm_parameters_were_given(reports, name):
 
 
 def test_conditional_authorizers_are_skipped_without_a_user_pool(reports):
-    assert reports["entrega-intake"]["skipped_by_condition"] == ["StaffAuthorizer"]
     assert reports["entrega-inventory"]["skipped_by_condition"] == ["StaffAuthorizer"]
 
 

@@ -72,7 +72,7 @@ def test_every_function_is_traced_by_x_ray():
 
 def test_functions_that_call_payment_providers_reserve_their_concurrency():
     resources = TEMPLATES["entrega-payments"]["Resources"]
-    callers = ("ChargePaymentFunction", "RefundPaymentFunction", "RefundCancelledFunction")
+    callers = ("ChargePaymentFunction", "RefundPaymentFunction")
 
     for logical in callers:
         reserved = resources[logical]["Properties"]["ReservedConcurrentExecutions"]
