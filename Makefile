@@ -9,7 +9,8 @@ export UV_PYTHON_DOWNLOADS := never
 
 # What the offline infrastructure checks read: every stack's template, the workflow files,
 # the API documents and the LocalStack compose file.
-TEMPLATES := contracts/template.yaml $(wildcard services/*/template.yaml) orchestration/template.yaml
+TEMPLATES := contracts/template.yaml $(wildcard services/*/template.yaml) orchestration/template.yaml \
+             web/template.yaml
 ASL := $(wildcard orchestration/*.asl.json)
 OPENAPI := $(wildcard services/*/*/openapi.json)
 NODE_TOOLS := node_modules/.installed

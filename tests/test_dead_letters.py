@@ -7,6 +7,7 @@ record's requestPayload back on the bus, and the consumer (idempotent) does its 
 from __future__ import annotations
 
 import json
+import time
 
 import boto3
 
@@ -14,7 +15,29 @@ from entrega_local.demo import sample_order
 from entrega_local.probe import drain
 
 
-def test_failing_consumer_dead_letters_the_event_and_a_redrive_applies_it(place, stack):
+def _dead_letters_of(sqs, queue: str, order_id: str, seconds: float = 20) -> list[dict]:
+    """The queue's records for one order, waiting for the first to arrive (or the deadline)."""
+    deadline = time.monotonic() + seconds
+    found: list[dict] = []
+    while not found and time.monotonic() < deadline:
+        found = [
+            r
+            for r in drain(sqs, queue, wait_seconds=1)
+            if order_id in json.dumps(r["requestPayload"])
+        ]
+    return found
+
+
+def _purchase_history_calls(stack, order_id: str) -> list:
+    return [
+        call
+        for call in list(stack.runtime.invocations.calls)
+        if call.function.logical_id == "PurchaseHistoryFunction"
+        and order_id in json.dumps(call.event)
+    ]
+
+
+def test_failing_consumer_dead_letters_the_event_and_a_redrive_applies_it(api, place, stack):
     sqs, events = boto3.client("sqs"), boto3.client("events")
     queue = stack.output("recommendations", "AsyncDeadLetterQueueUrl")
     # Nothing else in flight may meet the fault, which cannot tell one order's event from another's.
@@ -25,9 +48,8 @@ def test_failing_consumer_dead_letters_the_event_and_a_redrive_applies_it(place,
 
     # An item no other test orders, so that this one leaves the shared stock alone.
     order_id = place(sample_order(4, items=[{"sku": "pf-frango-grelhado", "quantity": 1}]))
-    assert stack.settle()
-    records = [r for r in drain(sqs, queue) if order_id in json.dumps(r["requestPayload"])]
-    [record] = records
+    assert api.wait_until_settled(order_id)["status"] == "CONFIRMED"
+    [record] = _dead_letters_of(sqs, queue, order_id)
     dead = record["requestPayload"]
     events.put_events(
         Entries=[
@@ -39,17 +61,18 @@ def test_failing_consumer_dead_letters_the_event_and_a_redrive_applies_it(place,
             }
         ]
     )
-    assert stack.settle()
+    deadline = time.monotonic() + 20
+    while len(_purchase_history_calls(stack, order_id)) < 4 and time.monotonic() < deadline:
+        stack.settle(timeout=1)
 
     assert record["requestContext"]["condition"] == "RetriesExhausted"
     assert record["requestContext"]["approximateInvokeCount"] == 3
     assert record["responsePayload"]["errorType"] == "DependencyUnavailable"
     assert dead["detail"]["status"] == "CONFIRMED"
-    calls = [
-        call
-        for call in list(stack.runtime.invocations.calls)
-        if call.function.logical_id == "PurchaseHistoryFunction"
-        and order_id in json.dumps(call.event)
-    ]
     assert stack.runtime.invocations.count("PurchaseHistoryFunction") == before + 4
-    assert [call.failed for call in calls] == [True, True, True, False]
+    assert [call.failed for call in _purchase_history_calls(stack, order_id)] == [
+        True,
+        True,
+        True,
+        False,
+    ]
