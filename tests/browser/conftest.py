@@ -109,7 +109,7 @@ class Staff:
         self.stack = stack
 
     def token(self, role: str, sub: str, shop: str | None = None) -> str:
-        """A JWT once issue 7 is merged; before it, no token at all is needed."""
+        """A JWT for the role."""
         return str(self.stack.token(role, sub, shop))
 
     def staff_token(self) -> str:
@@ -117,7 +117,7 @@ class Staff:
 
     def move(self, order_id: str, status: str) -> dict[str, Any]:
         """Move a CONFIRMED order on to `status` one allowed step at a time, each step by
-        whoever may take it: today anyone; with issue 7 the staff, then the assigned courier."""
+        whoever may take it: the staff, then the courier."""
         steps = STEPS
         last = [name for _, name, _ in steps].index(status)
         body: dict[str, Any] = {}

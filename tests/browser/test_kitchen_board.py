@@ -31,7 +31,7 @@ def column(page, name: str):
 
 
 class KitchenApi:
-    """GET /kitchen/orders and POST /orders/{id}/progress, answered as issue 7 specifies."""
+    """GET /kitchen/orders and POST /orders/{id}/progress, answered as intake's API does."""
 
     def __init__(self, page, orders: list[dict]) -> None:
         self.orders = orders

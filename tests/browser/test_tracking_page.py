@@ -189,7 +189,7 @@ def test_the_kitchen_statuses_sit_on_the_step_they_belong_to(
         status=status,
         timeline=[*({"status": name, "at": at} for name in earlier), {"status": status, "at": at}],
     )
-    # The API answers these statuses once issue 7 is merged; here the browser answers for it.
+    # Orders are put in these statuses by the browser answering for the API, to test the page alone.
     page.route(f"**/orders/{order_id}", lambda route: route.fulfill(json=view))
 
     track(page, stack, order_id)

@@ -47,8 +47,8 @@ from intake.store import DynamoOrders, InboundLog
 logger = Logger(service="intake")
 tracer = LazyTracer(service="intake")
 metrics = Metrics(namespace="Entrega", service="intake")
-# The order-tracking page may be served from another origin: it reads GET /orders/{id} (and,
-# with issue 7's auth, sends a bearer token). No cookies are used, so any origin is allowed.
+# The order-tracking page may be served from another origin: it reads GET /orders/{id} with a
+# bearer token. No cookies are used, so any origin is allowed.
 app = APIGatewayRestResolver(
     cors=CORSConfig(
         allow_origin="*", allow_headers=["Idempotency-Key", "Authorization"], max_age=600
