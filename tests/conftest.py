@@ -48,7 +48,7 @@ def stack(log_capture: io.StringIO) -> Iterator[EmbeddedStack]:
         "PickupTimeoutSeconds": day,
         "DeliveryTimeoutSeconds": day,
     }
-    with EmbeddedStack.started() as running, running.parameters("orchestration", **waits):
+    with EmbeddedStack.started(parameters={"orchestration": waits}) as running:
         yield running
 
 

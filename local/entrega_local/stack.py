@@ -97,13 +97,22 @@ class EmbeddedStack:
     @classmethod
     @contextmanager
     def started(
-        cls, port: int = 0, faults: str = "", seed_data: bool = True, run_schedules: bool = False
+        cls,
+        port: int = 0,
+        faults: str = "",
+        seed_data: bool = True,
+        run_schedules: bool = False,
+        parameters: dict[str, dict[str, str]] | None = None,
     ) -> Iterator[EmbeddedStack]:
         """Start the emulator, deploy every stack, load sample data, serve the API on 127.0.0.1.
 
         Scheduled functions (SAM `Schedule` events) run on their rate only with
         `run_schedules`; tests and the demo call them when they need them, with `invoke`.
+        `parameters` gives stacks other parameter values, by short name
+        (`{"orchestration": {"AcceptTimeoutSeconds": "60"}}`), as `sam deploy
+        --parameter-overrides` would.
         """
+        given = {f"entrega-{name}": values for name, values in (parameters or {}).items()}
         injected = Faults()
         runtime = LambdaRuntime(injected)
         with ExitStack() as cleanup:
@@ -117,7 +126,8 @@ class EmbeddedStack:
             cleanup.callback(sockets.stop)
             deployer = Deployer(runtime, environment, sockets)
             deployed = {
-                name: deployer.deploy(name, path, _overrides(name, port)) for name, path in STACKS
+                name: deployer.deploy(name, path, {**_overrides(name, port), **given.get(name, {})})
+                for name, path in STACKS
             }
             if seed_data:
                 _seed(deployed)
@@ -144,6 +154,7 @@ class EmbeddedStack:
                 sockets,
                 gateway.pages,
                 deployer,
+                given,
             )
 
     def invoke(self, logical_id: str, event: Any) -> Any:
