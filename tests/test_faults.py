@@ -21,6 +21,7 @@ import pytest
 
 from entrega_local.client import EntregaClient
 from entrega_local.demo import sample_order
+from entrega_local.faults import order_of
 from entrega_local.reconcile import Tables, check
 from entrega_local.stack import EmbeddedStack
 from intake.domain import order_id_for
@@ -76,7 +77,7 @@ def broken_promises(stack: EmbeddedStack, orders: dict[str, dict[str, Any]]) -> 
         problems += message_problems(stack, order)
         if order["status"] not in SAGA_ENDED:
             problems.append(f"{order_id} did not end: {order['status']}")
-    lost = [letter for letter in stack.runtime.dead_letters if _order_of(letter.event) in orders]
+    lost = [letter for letter in stack.runtime.dead_letters if order_of(letter.event) in orders]
     problems += [f"dead letter for {letter.function}" for letter in lost]
     return problems
 
@@ -116,12 +117,6 @@ def message_problems(stack: EmbeddedStack, order: dict[str, Any]) -> list[str]:
     repeated += [*(+texts - collections.Counter(set(texts))).keys()]
     repeated += [f"{s}/{c}" for (s, c), n in logged.items() if n > 1]
     return [f"{order['order_id']} got twice: {message}" for message in repeated]
-
-
-def _order_of(event: Any) -> str | None:
-    if not isinstance(event, dict):
-        return None
-    return event.get("order_id") or (event.get("detail") or {}).get("order_id")
 
 
 def settled_orders(stack: EmbeddedStack, api: EntregaClient, ids: list[str]) -> dict[str, Any]:

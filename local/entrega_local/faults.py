@@ -78,7 +78,7 @@ class Faults:
     def take(self, task: str, event: object) -> Fault | None:
         """The fault to apply to this invocation of `task`, if one is active for its event."""
         with self._lock:
-            key = (task, _order_of(event))
+            key = (task, order_of(event))
             fault = self._faults.get(key) or self._faults.get((task, None))
             if fault is None:
                 return None
@@ -96,7 +96,8 @@ class Faults:
             fault.raise_error()
 
 
-def _order_of(event: object) -> str | None:
+def order_of(event: object) -> str | None:
+    """The order an invocation is about: `order_id` in the event or in an EventBridge detail."""
     if not isinstance(event, dict):
         return None
     detail = event.get("detail")
